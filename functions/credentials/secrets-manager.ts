@@ -1,0 +1,77 @@
+import {
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { Clock } from '../shared/clock';
+import { SecretInvalidError, SecretUnavailableError } from './errors';
+import {
+  type Credentials,
+  type CredentialsSource,
+  parseSecret,
+} from './source';
+
+export interface SecretsManagerSourceOptions {
+  readonly client: SecretsManagerClient;
+  readonly secretId: string;
+  readonly clock: Clock;
+  /** How long a read is trusted before the secret is read again. */
+  readonly maxAgeMs: number;
+  /**
+   * How long a cached value keeps being served while Secrets Manager is
+   * failing. Past it, callers get `SECRET_UNAVAILABLE`.
+   */
+  readonly staleIfErrorMs: number;
+  /** Used when the secret has no `baseUrl`. */
+  readonly defaultBaseUrl?: string;
+}
+
+/**
+ * Reads the pool's secret (`AWSCURRENT`) and caches it in memory for
+ * `maxAgeMs`. Concurrent callers share one read.
+ */
+export class SecretsManagerCredentialsSource implements CredentialsSource {
+  readonly #options: SecretsManagerSourceOptions;
+  #cached: { readonly value: Credentials; readonly readAt: number } | undefined;
+  #inFlight: Promise<Credentials> | undefined;
+
+  public constructor(options: SecretsManagerSourceOptions) {
+    this.#options = options;
+  }
+
+  public async get(): Promise<Credentials> {
+    const now = this.#options.clock.now();
+    if (this.#cached && now - this.#cached.readAt < this.#options.maxAgeMs) {
+      return this.#cached.value;
+    }
+    this.#inFlight ??= this.#refresh().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #refresh(): Promise<Credentials> {
+    const { client, secretId, clock } = this.#options;
+    try {
+      const output = await client.send(
+        new GetSecretValueCommand({ SecretId: secretId }),
+      );
+      const value = parseSecret(
+        output.SecretString,
+        output.VersionId ?? 'unversioned',
+        this.#options.defaultBaseUrl,
+      );
+      this.#cached = { value, readAt: clock.now() };
+      return value;
+    } catch (error) {
+      if (error instanceof SecretInvalidError) throw error;
+      const cached = this.#cached;
+      if (
+        cached &&
+        clock.now() - cached.readAt < this.#options.staleIfErrorMs
+      ) {
+        return cached.value;
+      }
+      throw new SecretUnavailableError(error);
+    }
+  }
+}

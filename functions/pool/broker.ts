@@ -1,0 +1,485 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Credentials, CredentialsSource } from '../credentials/source';
+import { type Clock, sleep } from '../shared/clock';
+import { describeError } from '../shared/describe-error';
+import { LoginRejectedError, LoginUnavailableError } from '../upstream/errors';
+import type { Login } from '../upstream/login-client';
+import {
+  BreakerOpenError,
+  LoginFailedError,
+  PoolExhaustedError,
+  PoolNotFoundError,
+} from './errors';
+import { newLeaseId, newReservation, newSlotId } from './ids';
+import { LeaseOperations } from './lease-operations';
+import {
+  countSlots,
+  emptyPool,
+  isBreakerOpen,
+  type Lease,
+  type LoginSlot,
+  type PoolCounts,
+  type PoolItem,
+  type SessionSlot,
+} from './model';
+import { type CheckOutStep, planCheckOut } from './planner';
+import type { PoolStore } from './store';
+
+/** One set of upstream credentials and the cap that goes with it. */
+export interface PoolSettings {
+  readonly name: string;
+  readonly cap: number;
+  readonly credentials: CredentialsSource;
+}
+
+/** Timings shared by every pool, resolved once by the configuration. */
+export interface BrokerTimings {
+  readonly sessionLifetimeMs: number;
+  /** Margin for clocks that disagree with the upstream's. */
+  readonly clockSkewMs: number;
+  readonly loginTimeoutMs: number;
+  readonly leaseMaxMs: number;
+}
+
+export interface BrokerDependencies {
+  readonly store: PoolStore;
+  readonly clock: Clock;
+  readonly login: Login;
+  readonly logger: Logger;
+  readonly pools: readonly PoolSettings[];
+  readonly timings: BrokerTimings;
+  /** Injectable for tests; spreads racing callers over idle sessions. */
+  readonly random?: () => number;
+}
+
+export interface CheckOutRequest {
+  readonly principal: string;
+  readonly holder?: string;
+  readonly leaseMs: number;
+  /** How long to wait for a session before answering 429. */
+  readonly waitMs: number;
+}
+
+/** What a caller needs to call the upstream with a leased session. */
+export interface GrantedLease {
+  readonly pool: string;
+  readonly leaseId: string;
+  readonly generation: number;
+  readonly expiresAt: number;
+  readonly sessionExpiresAt: number;
+  readonly baseUrl: string;
+  readonly headers: {
+    readonly Authorization: string;
+    readonly 'api-key': string;
+  };
+}
+
+export interface PoolStatus extends PoolCounts {
+  readonly pool: string;
+  readonly cap: number;
+  readonly breaker:
+    | { readonly state: 'closed' }
+    | {
+        readonly state: 'open';
+        readonly openedAt: number;
+        readonly upstreamCode?: number;
+      };
+}
+
+const FIRST_BACKOFF_MS = 25;
+const MAX_BACKOFF_MS = 400;
+
+/**
+ * Leases upstream sessions without ever letting more than `cap` of them
+ * live. Holds a last-seen copy of each pool so that the common check-out is
+ * one conditional write; every write returns the pool as it now is (or as
+ * it was when the write's condition failed), which keeps the copy fresh.
+ */
+export class Broker {
+  readonly #deps: BrokerDependencies;
+  readonly #pools: ReadonlyMap<string, PoolSettings>;
+  readonly #views = new Map<string, PoolItem>();
+  readonly #leases: LeaseOperations;
+
+  public constructor(deps: BrokerDependencies) {
+    this.#deps = deps;
+    this.#pools = new Map(deps.pools.map((pool) => [pool.name, pool]));
+    this.#leases = new LeaseOperations({
+      store: deps.store,
+      clock: deps.clock,
+      leaseMaxMs: deps.timings.leaseMaxMs,
+      view: (pool, fresh) =>
+        fresh ? this.#load(this.#pool(pool)) : this.#view(this.#pool(pool)),
+      remember: (item) => this.#remember(item),
+    });
+  }
+
+  /** Pool names this broker serves. */
+  public get poolNames(): readonly string[] {
+    return [...this.#pools.keys()];
+  }
+
+  public async checkOut(
+    poolName: string,
+    request: CheckOutRequest,
+  ): Promise<GrantedLease> {
+    const pool = this.#pool(poolName);
+    const { clock } = this.#deps;
+    const deadline = clock.now() + request.waitMs;
+    let view = await this.#view(pool);
+    let backoffMs = FIRST_BACKOFF_MS;
+    let lastLoginError: unknown;
+
+    for (;;) {
+      const credentials = await pool.credentials.get();
+      const now = clock.now();
+      const step = planCheckOut(view, {
+        now,
+        cap: pool.cap,
+        secretVersion: credentials.versionId,
+        leaseMs: request.leaseMs,
+        random: this.#deps.random ?? Math.random,
+      });
+
+      if (step.kind === 'lease') {
+        const lease = this.#newLease(step.slotId, step.slot, request, now);
+        const result = await this.#deps.store.leaseIdle(
+          pool.name,
+          step.slotId,
+          {
+            expectedGeneration: step.slot.generation,
+            lease,
+            secretVersion: credentials.versionId,
+            now,
+          },
+        );
+        view = this.#remember(result.item) ?? (await this.#load(pool));
+        if (result.ok || holdsLease(view, step.slotId, lease.id)) {
+          return this.#granted(pool, step.slot, lease, credentials, false);
+        }
+        continue;
+      }
+
+      if (step.kind === 'reserve') {
+        const attempt = await this.#mint(pool, step, credentials, request, now);
+        view = attempt.view;
+        if (attempt.granted) return attempt.granted;
+        if (attempt.error instanceof BreakerOpenError) throw attempt.error;
+        if (attempt.error === undefined) continue;
+        lastLoginError = attempt.error;
+      }
+
+      if (step.kind === 'breaker-open') {
+        throw new BreakerOpenError(view.breaker?.upstreamCode);
+      }
+
+      const retryAt = step.kind === 'wait' ? step.retryAt : now + backoffMs;
+      const remaining = deadline - clock.now();
+      if (remaining <= 0) throw this.#exhausted(retryAt, lastLoginError);
+      const jittered =
+        backoffMs / 2 + (this.#deps.random ?? Math.random)() * (backoffMs / 2);
+      await sleep(Math.min(jittered, remaining, Math.max(retryAt - now, 1)));
+      backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+      view = await this.#load(pool);
+    }
+  }
+
+  /** Extends a lease, never past its session's usable lifetime. */
+  public renew: LeaseOperations['renew'] = (pool, leaseId, request) => {
+    this.#pool(pool);
+    return this.#leases.renew(pool, leaseId, request);
+  };
+
+  /** Returns a lease; drops or quarantines the session when it was rejected. */
+  public checkIn: LeaseOperations['checkIn'] = (pool, leaseId, request) => {
+    this.#pool(pool);
+    return this.#leases.checkIn(pool, leaseId, request);
+  };
+
+  public async status(poolName: string): Promise<PoolStatus> {
+    const pool = this.#pool(poolName);
+    const item = await this.#load(pool);
+    const version = await this.#currentVersion(pool, item);
+    const now = this.#deps.clock.now();
+    const breaker = item.breaker;
+    return {
+      pool: pool.name,
+      cap: pool.cap,
+      ...countSlots(item, now, version),
+      breaker:
+        breaker && isBreakerOpen(item, version)
+          ? {
+              state: 'open',
+              openedAt: breaker.openedAt,
+              ...(breaker.upstreamCode === undefined
+                ? {}
+                : { upstreamCode: breaker.upstreamCode }),
+            }
+          : { state: 'closed' },
+    };
+  }
+
+  /**
+   * Reserves a slot, logs in and hands the new session to this caller.
+   * Returns no error when the reservation lost a race (plan again), or the
+   * login error after the slot was settled by the failure rules.
+   */
+  async #mint(
+    pool: PoolSettings,
+    step: Extract<CheckOutStep, { kind: 'reserve' }>,
+    credentials: Credentials,
+    request: CheckOutRequest,
+    now: number,
+  ): Promise<{ view: PoolItem; granted?: GrantedLease; error?: unknown }> {
+    const { store, clock, timings, logger } = this.#deps;
+    const slotId = newSlotId();
+    const reservation = newReservation();
+    const loginDeadline = now + timings.loginTimeoutMs;
+    const slot: LoginSlot = {
+      state: 'login',
+      reservation,
+      reservedAt: now,
+      loginDeadline,
+      freeAt: loginDeadline + timings.sessionLifetimeMs + timings.clockSkewMs,
+      secretVersion: credentials.versionId,
+    };
+
+    let reserved: Awaited<ReturnType<PoolStore['reserve']>>;
+    try {
+      reserved = await store.reserve(pool.name, {
+        slotId,
+        slot,
+        cap: pool.cap,
+        ...(step.replacing === undefined ? {} : { replacing: step.replacing }),
+        ...(step.probe ? { probe: { slotId, until: loginDeadline } } : {}),
+        now,
+      });
+    } catch (error) {
+      // The login was never sent, so the slot may be freed whether or not
+      // the failed write was applied.
+      await store
+        .abandonLogin(pool.name, slotId, reservation)
+        .catch(() => undefined);
+      throw error;
+    }
+    const reservedView =
+      this.#remember(reserved.item) ?? (await this.#load(pool));
+    if (!reserved.ok && !hasReservation(reservedView, slotId, reservation)) {
+      return { view: reservedView };
+    }
+
+    let token: string;
+    try {
+      token = await this.#deps.login(credentials, {
+        timeoutMs: timings.loginTimeoutMs,
+      });
+    } catch (error) {
+      return {
+        view: await this.#settleFailedLogin(pool, slot, slotId, error),
+        error: this.#loginError(error),
+      };
+    }
+
+    const finishedAt = clock.now();
+    const usableUntil = now + timings.sessionLifetimeMs - timings.clockSkewMs;
+    const lease: Lease = {
+      id: newLeaseId(slotId),
+      generation: 1,
+      principal: request.principal,
+      ...(request.holder === undefined ? {} : { holder: request.holder }),
+      grantedAt: finishedAt,
+      expiresAt: Math.min(finishedAt + request.leaseMs, usableUntil),
+    };
+    const session: SessionSlot = {
+      state: 'ready',
+      token,
+      secretVersion: credentials.versionId,
+      reservedAt: now,
+      mintedAt: finishedAt,
+      usableUntil,
+      freeAt: finishedAt + timings.sessionLifetimeMs + timings.clockSkewMs,
+      generation: 1,
+      lease,
+    };
+    const finished = await store.finishLogin(
+      pool.name,
+      slotId,
+      reservation,
+      session,
+    );
+    const view = this.#remember(finished.item) ?? (await this.#load(pool));
+    if (!finished.ok && !holdsLease(view, slotId, lease.id)) {
+      // Only a drop after `freeAt` removes a reservation, which needs the
+      // login to have outlived a whole session lifetime.
+      logger.error('reservation vanished before the login finished', {
+        pool: pool.name,
+        slot: slotId,
+      });
+      return { view, error: new LoginFailedError(1, undefined) };
+    }
+    logger.info('session minted', {
+      pool: pool.name,
+      slot: slotId,
+      login_ms: finishedAt - now,
+    });
+    return {
+      view,
+      granted: this.#granted(pool, session, lease, credentials, true),
+    };
+  }
+
+  /** Applies the design's failure rules to a login that threw. */
+  async #settleFailedLogin(
+    pool: PoolSettings,
+    slot: LoginSlot,
+    slotId: string,
+    error: unknown,
+  ): Promise<PoolItem> {
+    const { store, clock, logger } = this.#deps;
+    const fields = {
+      pool: pool.name,
+      slot: slotId,
+      error: describeError(error),
+    };
+    let result: Awaited<ReturnType<PoolStore['abandonLogin']>>;
+    if (error instanceof LoginRejectedError) {
+      logger.error('login rejected: breaker opened', fields);
+      result = await store.abandonLogin(pool.name, slotId, slot.reservation, {
+        secretVersion: slot.secretVersion,
+        openedAt: clock.now(),
+        reason: error.code,
+        ...(error.upstreamCode === undefined
+          ? {}
+          : { upstreamCode: error.upstreamCode }),
+      });
+    } else if (error instanceof LoginUnavailableError) {
+      logger.warn('login failed: slot freed', fields);
+      result = await store.abandonLogin(pool.name, slotId, slot.reservation);
+    } else {
+      // Sent, then lost: the upstream may hold a session, so keep counting
+      // it until it would have expired. A crash here leaves the same state,
+      // since a login slot past its deadline is treated as quarantined.
+      logger.warn('login outcome unknown: slot quarantined', fields);
+      result = await store.quarantineLogin(
+        pool.name,
+        slotId,
+        slot.reservation,
+        {
+          state: 'quarantined',
+          reason: 'login-outcome-unknown',
+          reservedAt: slot.reservedAt,
+          freeAt: slot.freeAt,
+        },
+      );
+    }
+    return this.#remember(result.item) ?? (await this.#load(pool));
+  }
+
+  #loginError(error: unknown): unknown {
+    if (error instanceof LoginRejectedError) {
+      return new BreakerOpenError(error.upstreamCode);
+    }
+    return error;
+  }
+
+  #newLease(
+    slotId: string,
+    slot: SessionSlot,
+    request: CheckOutRequest,
+    now: number,
+  ): Lease {
+    return {
+      id: newLeaseId(slotId),
+      generation: slot.generation + 1,
+      principal: request.principal,
+      ...(request.holder === undefined ? {} : { holder: request.holder }),
+      grantedAt: now,
+      expiresAt: now + request.leaseMs,
+    };
+  }
+
+  #granted(
+    pool: PoolSettings,
+    session: SessionSlot,
+    lease: Lease,
+    credentials: Credentials,
+    minted: boolean,
+  ): GrantedLease {
+    this.#deps.logger.info('lease granted', {
+      pool: pool.name,
+      lease_id: lease.id,
+      generation: lease.generation,
+      minted,
+    });
+    return {
+      pool: pool.name,
+      leaseId: lease.id,
+      generation: lease.generation,
+      expiresAt: lease.expiresAt,
+      sessionExpiresAt: session.usableUntil,
+      baseUrl: credentials.baseUrl,
+      headers: { Authorization: session.token, 'api-key': credentials.apiKey },
+    };
+  }
+
+  #exhausted(retryAt: number, lastLoginError: unknown): Error {
+    const seconds = Math.max(
+      1,
+      Math.ceil((retryAt - this.#deps.clock.now()) / 1000),
+    );
+    if (lastLoginError !== undefined)
+      return new LoginFailedError(seconds, lastLoginError);
+    return new PoolExhaustedError(seconds);
+  }
+
+  async #currentVersion(pool: PoolSettings, item: PoolItem): Promise<string> {
+    try {
+      return (await pool.credentials.get()).versionId;
+    } catch {
+      return item.verifiedVersion ?? '';
+    }
+  }
+
+  #pool(name: string): PoolSettings {
+    const pool = this.#pools.get(name);
+    if (!pool) throw new PoolNotFoundError();
+    return pool;
+  }
+
+  async #view(pool: PoolSettings): Promise<PoolItem> {
+    return this.#views.get(pool.name) ?? (await this.#load(pool));
+  }
+
+  async #load(pool: PoolSettings): Promise<PoolItem> {
+    const item =
+      (await this.#deps.store.read(pool.name)) ??
+      (await this.#deps.store.create(
+        emptyPool(pool.name, this.#deps.clock.now()),
+      ));
+    this.#views.set(pool.name, item);
+    return item;
+  }
+
+  #remember(item: PoolItem | undefined): PoolItem | undefined {
+    if (item) this.#views.set(item.pool, item);
+    return item;
+  }
+}
+
+const holdsLease = (
+  item: PoolItem,
+  slotId: string,
+  leaseId: string,
+): boolean => {
+  const slot = item.sessions[slotId];
+  return slot?.state === 'ready' && slot.lease?.id === leaseId;
+};
+
+const hasReservation = (
+  item: PoolItem,
+  slotId: string,
+  reservation: string,
+): boolean => {
+  const slot = item.sessions[slotId];
+  return slot?.state === 'login' && slot.reservation === reservation;
+};

@@ -1,0 +1,111 @@
+import type {
+  Breaker,
+  Lease,
+  LoginSlot,
+  PoolItem,
+  Probe,
+  QuarantinedSlot,
+  SessionSlot,
+} from './model';
+
+/**
+ * Outcome of one conditional write. On failure, `item` is the pool as the
+ * write found it (or undefined when the pool does not exist), so the caller
+ * can decide its next step without another read.
+ */
+export type WriteResult =
+  | { readonly ok: true; readonly item: PoolItem }
+  | { readonly ok: false; readonly item: PoolItem | undefined };
+
+export interface LeaseMatch {
+  readonly leaseId: string;
+  readonly generation: number;
+  readonly principal: string;
+}
+
+/** What a check-in does to the session it returns. */
+export type ReturnAction =
+  | { readonly kind: 'release' }
+  | { readonly kind: 'drop' }
+  | { readonly kind: 'quarantine'; readonly slot: QuarantinedSlot };
+
+/**
+ * Every step of the pool's life, each one atomic. Implementations must
+ * check each step's condition inside the write, never from an earlier read.
+ */
+export interface PoolStore {
+  read(pool: string): Promise<PoolItem | undefined>;
+
+  /** Writes an empty pool unless one exists; returns the stored pool. */
+  create(item: PoolItem): Promise<PoolItem>;
+
+  /** Leases an idle session: idle, current version, enough lifetime left. */
+  leaseIdle(
+    pool: string,
+    slotId: string,
+    input: {
+      readonly expectedGeneration: number;
+      readonly lease: Lease;
+      readonly secretVersion: string;
+      readonly now: number;
+    },
+  ): Promise<WriteResult>;
+
+  /**
+   * Counts a new slot for a login: below the cap (or replacing a slot that
+   * is surely dead), breaker closed for this version, and, while the
+   * version is unproven, no other probe login in flight.
+   */
+  reserve(
+    pool: string,
+    input: {
+      readonly slotId: string;
+      readonly slot: LoginSlot;
+      readonly cap: number;
+      readonly replacing?: string;
+      readonly probe?: Probe;
+      readonly now: number;
+    },
+  ): Promise<WriteResult>;
+
+  /** Replaces this caller's reservation with the live session. */
+  finishLogin(
+    pool: string,
+    slotId: string,
+    reservation: string,
+    session: SessionSlot,
+  ): Promise<WriteResult>;
+
+  /** Frees this caller's reservation: the login surely made no session. */
+  abandonLogin(
+    pool: string,
+    slotId: string,
+    reservation: string,
+    breaker?: Breaker,
+  ): Promise<WriteResult>;
+
+  /** Keeps the slot counted: the login may have made a session. */
+  quarantineLogin(
+    pool: string,
+    slotId: string,
+    reservation: string,
+    slot: QuarantinedSlot,
+  ): Promise<WriteResult>;
+
+  renew(
+    pool: string,
+    slotId: string,
+    match: LeaseMatch,
+    input: { readonly now: number; readonly expiresAt: number },
+  ): Promise<WriteResult>;
+
+  checkIn(
+    pool: string,
+    slotId: string,
+    match: LeaseMatch,
+    action: ReturnAction,
+  ): Promise<WriteResult>;
+
+  /** Frees a slot whose upstream session is surely dead. */
+  drop(pool: string, slotId: string, now: number): Promise<WriteResult>;
+}

@@ -12,6 +12,7 @@ import { PoolNotFoundError } from '../pool/errors';
 import { describeError } from '../shared/describe-error';
 import { parseBody, principalOf } from './request';
 import { errorResponse, json, toBrokerError } from './response';
+import { ROUTES, type RouteName } from './routes';
 import {
   checkInBodySchema,
   checkOutBodySchema,
@@ -97,20 +98,19 @@ export const createLeaseApi = ({ broker, logger, limits }: LeaseApiOptions) => {
     });
   };
 
-  const router = httpRouterHandler([
-    { method: 'POST', path: '/v1/pools/{pool}/leases', handler: checkOut },
-    {
-      method: 'POST',
-      path: '/v1/pools/{pool}/leases/{leaseId}/renew',
-      handler: renew,
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/pools/{pool}/leases/{leaseId}',
-      handler: checkIn,
-    },
-    { method: 'GET', path: '/v1/pools/{pool}', handler: status },
-  ]);
+  const handlers: Record<RouteName, Handler> = {
+    checkOut,
+    renew,
+    checkIn,
+    status,
+  };
+  const router = httpRouterHandler(
+    ROUTES.map((route) => ({
+      method: route.method,
+      path: route.path,
+      handler: handlers[route.name],
+    })),
+  );
 
   const handler = async (
     event: APIGatewayProxyEvent,

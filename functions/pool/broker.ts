@@ -251,7 +251,15 @@ export class Broker {
         slot,
         cap: pool.cap,
         ...(step.replacing === undefined ? {} : { replacing: step.replacing }),
-        ...(step.probe ? { probe: { slotId, until: loginDeadline } } : {}),
+        ...(step.probe
+          ? {
+              probe: {
+                slotId,
+                secretVersion: credentials.versionId,
+                until: loginDeadline,
+              },
+            }
+          : {}),
         now,
       });
     } catch (error) {

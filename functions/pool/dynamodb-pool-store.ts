@@ -139,7 +139,9 @@ export class DynamoDbPoolStore implements PoolStore {
       names['#probe'] = 'probe';
       names['#until'] = 'until';
       set.push('#probe = :probe');
-      condition.push('(attribute_not_exists(#probe) OR #probe.#until <= :now)');
+      condition.push(
+        '(attribute_not_exists(#probe) OR #probe.#until <= :now OR #probe.#ver <> :ver)',
+      );
       values[':probe'] = input.probe;
       values[':now'] = input.now;
     } else {

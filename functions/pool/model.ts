@@ -83,6 +83,7 @@ export interface Breaker {
  */
 export interface Probe {
   readonly slotId: string;
+  readonly secretVersion: string;
   readonly until: number;
 }
 

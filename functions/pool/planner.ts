@@ -55,7 +55,10 @@ export const planCheckOut = (
   const breakerOpen = isBreakerOpen(item, secretVersion);
   const probing = item.verifiedVersion !== secretVersion;
   const probeBusy =
-    probing && item.probe !== undefined && item.probe.until > now;
+    probing &&
+    item.probe !== undefined &&
+    item.probe.secretVersion === secretVersion &&
+    item.probe.until > now;
   if (!breakerOpen && !probeBusy) {
     if (item.live < context.cap) return { kind: 'reserve', probe: probing };
     const dead = entries.find(([, slot]) => isDroppable(slot, now));
@@ -101,6 +104,6 @@ export const nextChangeAt = (
       consider(slot.freeAt);
     }
   }
-  if (item.probe && item.probe.until > now) consider(item.probe.until);
+  if (item.probe) consider(item.probe.until);
   return earliest;
 };

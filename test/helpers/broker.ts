@@ -1,0 +1,68 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { StaticCredentialsSource } from '../../functions/credentials/source';
+import { Broker, type BrokerTimings } from '../../functions/pool/broker';
+import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
+import { ManualClock } from '../../functions/shared/clock';
+import type { Login } from '../../functions/upstream/login-client';
+import { createTestTable, type TestTable } from './dynamodb';
+
+export const TEST_CREDENTIALS = {
+  username: 'broker-test',
+  password: 'pw-canary-7f3a',
+  apiKey: 'key-canary-91bc',
+  baseUrl: 'https://adapi.uat.sizmek.com/sas',
+  versionId: 'v1',
+} as const;
+
+export const TEST_TIMINGS: BrokerTimings = {
+  sessionLifetimeMs: 3 * 60 * 60 * 1000,
+  clockSkewMs: 60_000,
+  loginTimeoutMs: 3_000,
+  leaseMaxMs: 15 * 60 * 1000,
+};
+
+/** A fake upstream login that counts calls and can be told to fail. */
+export class FakeLogin {
+  public calls = 0;
+  public next: (() => Promise<string>) | undefined;
+  #serial = 0;
+
+  public readonly login: Login = async () => {
+    this.calls += 1;
+    if (this.next) return this.next();
+    this.#serial += 1;
+    return `token-${this.#serial}`;
+  };
+}
+
+export interface TestBroker {
+  readonly broker: Broker;
+  readonly clock: ManualClock;
+  readonly fake: FakeLogin;
+  readonly credentials: StaticCredentialsSource;
+  readonly store: DynamoDbPoolStore;
+  readonly table: TestTable;
+}
+
+/** A broker on a fresh table with a manual clock and a fake upstream. */
+export const createTestBroker = async (
+  options: { cap?: number; timings?: Partial<BrokerTimings> } = {},
+): Promise<TestBroker> => {
+  const table = await createTestTable();
+  const clock = new ManualClock();
+  const fake = new FakeLogin();
+  const credentials = new StaticCredentialsSource({ ...TEST_CREDENTIALS });
+  const store = new DynamoDbPoolStore(table.client, table.tableName);
+  const broker = new Broker({
+    store,
+    clock,
+    login: fake.login,
+    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    pools: [{ name: 'default', cap: options.cap ?? 10, credentials }],
+    timings: { ...TEST_TIMINGS, ...options.timings },
+  });
+  return { broker, clock, fake, credentials, store, table };
+};
+
+export const PRINCIPAL = 'arn:aws:iam::111111111111:role/consumer';
+export const OTHER_PRINCIPAL = 'arn:aws:iam::111111111111:role/intruder';

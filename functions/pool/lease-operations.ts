@@ -89,6 +89,8 @@ export class LeaseOperations {
     if (
       current?.state === 'ready' &&
       current.lease?.id === leaseId &&
+      current.lease.principal === request.principal &&
+      current.lease.generation === request.generation &&
       current.lease.expiresAt === expiresAt
     ) {
       // An SDK retry of a renew that was applied the first time.

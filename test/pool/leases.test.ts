@@ -1,0 +1,266 @@
+import {
+  LeaseExpiredError,
+  LeaseLostError,
+  LeaseNotFoundError,
+  NotLeaseHolderError,
+} from '../../functions/pool/errors';
+import {
+  createTestBroker,
+  OTHER_PRINCIPAL,
+  PRINCIPAL,
+  type TestBroker,
+} from '../helpers/broker';
+
+const checkOut = { principal: PRINCIPAL, leaseMs: 60_000, waitMs: 0 };
+
+describe('Class: Broker', () => {
+  let t: TestBroker;
+
+  beforeEach(async () => {
+    t = await createTestBroker({ cap: 1 });
+  });
+
+  afterEach(() => t.table.drop());
+
+  describe('Method: renew', () => {
+    it('extends the lease from now', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+      t.clock.advance(30_000);
+
+      // Act
+      const renewed = await t.broker.renew('default', lease.leaseId, {
+        principal: PRINCIPAL,
+        generation: lease.generation,
+        leaseMs: 120_000,
+      });
+
+      // Assess
+      expect(renewed.expiresAt).toBe(t.clock.now() + 120_000);
+    });
+
+    it('never extends past the session lifetime', async () => {
+      // Prepare: a 20-minute session is usable for 19 (60 s of skew).
+      const short = await createTestBroker({
+        cap: 1,
+        timings: { sessionLifetimeMs: 20 * 60_000, leaseMaxMs: 15 * 60_000 },
+      });
+      const lease = await short.broker.checkOut('default', {
+        ...checkOut,
+        leaseMs: 15 * 60_000,
+      });
+      short.clock.advance(10 * 60_000);
+
+      // Act
+      const renewed = await short.broker
+        .renew('default', lease.leaseId, {
+          principal: PRINCIPAL,
+          generation: lease.generation,
+          leaseMs: 15 * 60_000,
+        })
+        .finally(() => short.table.drop());
+
+      // Assess
+      expect(renewed.expiresAt).toBe(lease.sessionExpiresAt);
+      expect(lease.sessionExpiresAt).toBe(short.clock.now() + 9 * 60_000);
+    });
+
+    it('throws LeaseExpiredError once the lease ran out', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+      t.clock.advance(60_000);
+
+      // Act
+      const attempt = t.broker.renew('default', lease.leaseId, {
+        principal: PRINCIPAL,
+        generation: lease.generation,
+        leaseMs: 60_000,
+      });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(LeaseExpiredError);
+    });
+
+    it('throws LeaseLostError after the expired lease was granted again', async () => {
+      // Prepare
+      const lost = await t.broker.checkOut('default', checkOut);
+      t.clock.advance(61_000);
+      await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const attempt = t.broker.renew('default', lost.leaseId, {
+        principal: PRINCIPAL,
+        generation: lost.generation,
+        leaseMs: 60_000,
+      });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(LeaseLostError);
+    });
+
+    it('throws NotLeaseHolderError for another principal', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const attempt = t.broker.renew('default', lease.leaseId, {
+        principal: OTHER_PRINCIPAL,
+        generation: lease.generation,
+        leaseMs: 60_000,
+      });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(NotLeaseHolderError);
+    });
+  });
+
+  describe('Method: checkIn', () => {
+    const ok = { principal: PRINCIPAL, outcome: 'ok' as const };
+
+    it('makes the session idle again', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const result = await t.broker.checkIn('default', lease.leaseId, {
+        ...ok,
+        generation: lease.generation,
+      });
+
+      // Assess
+      expect(result.result).toBe('returned');
+      expect(await t.broker.status('default')).toMatchObject({
+        live: 1,
+        idle: 1,
+        leased: 0,
+      });
+    });
+
+    it('changes nothing the second time', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+      await t.broker.checkIn('default', lease.leaseId, {
+        ...ok,
+        generation: lease.generation,
+      });
+      const next = await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const repeat = await t.broker.checkIn('default', lease.leaseId, {
+        ...ok,
+        generation: lease.generation,
+      });
+
+      // Assess: the second holder keeps its lease.
+      expect(repeat.result).toBe('already-returned');
+      expect(await t.broker.status('default')).toMatchObject({ leased: 1 });
+      await expect(
+        t.broker.renew('default', next.leaseId, {
+          principal: PRINCIPAL,
+          generation: next.generation,
+          leaseMs: 60_000,
+        }),
+      ).resolves.toMatchObject({ leaseId: next.leaseId });
+    });
+
+    it('rejects a late check-in after the lease was granted again', async () => {
+      // Prepare
+      const late = await t.broker.checkOut('default', checkOut);
+      t.clock.advance(61_000);
+      const holder = await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const attempt = t.broker.checkIn('default', late.leaseId, {
+        ...ok,
+        generation: late.generation,
+      });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(LeaseLostError);
+      expect(holder.generation).toBe(late.generation + 1);
+      expect(await t.broker.status('default')).toMatchObject({ leased: 1 });
+    });
+
+    it('rejects a stale generation', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const attempt = t.broker.checkIn('default', lease.leaseId, {
+        ...ok,
+        generation: lease.generation + 1,
+      });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(LeaseLostError);
+    });
+
+    it('forbids another principal, even with the right lease id', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const attempt = t.broker.checkIn('default', lease.leaseId, {
+        ...ok,
+        principal: OTHER_PRINCIPAL,
+        generation: lease.generation,
+      });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(NotLeaseHolderError);
+      expect(await t.broker.status('default')).toMatchObject({ leased: 1 });
+    });
+
+    it('drops a session the upstream timed out and frees its slot', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const result = await t.broker.checkIn('default', lease.leaseId, {
+        principal: PRINCIPAL,
+        generation: lease.generation,
+        outcome: 'rejected',
+        upstreamCode: 200003,
+      });
+
+      // Assess
+      expect(result.result).toBe('dropped');
+      expect(await t.broker.status('default')).toMatchObject({ live: 0 });
+      const fresh = await t.broker.checkOut('default', checkOut);
+      expect(fresh.headers.Authorization).toBe('token-2');
+    });
+
+    it('quarantines a session rejected for another reason', async () => {
+      // Prepare
+      const lease = await t.broker.checkOut('default', checkOut);
+
+      // Act
+      const result = await t.broker.checkIn('default', lease.leaseId, {
+        principal: PRINCIPAL,
+        generation: lease.generation,
+        outcome: 'rejected',
+        upstreamCode: 500123,
+      });
+
+      // Assess: still counted, so a cap of 1 leaves nothing to lease.
+      expect(result.result).toBe('quarantined');
+      expect(await t.broker.status('default')).toMatchObject({
+        live: 1,
+        quarantined: 1,
+      });
+      await expect(t.broker.checkOut('default', checkOut)).rejects.toMatchObject({
+        code: 'POOL_EXHAUSTED',
+      });
+      expect(t.fake.calls).toBe(1);
+    });
+
+    it.each([
+      ['a malformed id', 'not-a-lease'],
+      ['an id of a slot that never existed', `${'a'.repeat(12)}.${'b'.repeat(32)}`],
+    ])('throws LeaseNotFoundError for %s', async (_title, leaseId) => {
+      await expect(
+        t.broker.checkIn('default', leaseId, { ...ok, generation: 1 }),
+      ).rejects.toBeInstanceOf(LeaseNotFoundError);
+    });
+  });
+});

@@ -12,7 +12,7 @@ describe('Lease API over HTTP: secrets', () => {
     // Prepare: capture every byte the process prints while the flows run.
     const printed: string[] = [];
     const capture =
-      (stream: NodeJS.WriteStream) =>
+      () =>
       (chunk: unknown, ...rest: unknown[]): boolean => {
         printed.push(String(chunk));
         const callback = rest.find((arg) => typeof arg === 'function');
@@ -21,10 +21,10 @@ describe('Lease API over HTTP: secrets', () => {
       };
     const stdout = jest
       .spyOn(process.stdout, 'write')
-      .mockImplementation(capture(process.stdout));
+      .mockImplementation(capture());
     const stderr = jest
       .spyOn(process.stderr, 'write')
-      .mockImplementation(capture(process.stderr));
+      .mockImplementation(capture());
     const stack = await startTestStack({
       cap: 2,
       credentials: CANARY,

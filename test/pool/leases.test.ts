@@ -248,7 +248,9 @@ describe('Class: Broker', () => {
         live: 1,
         quarantined: 1,
       });
-      await expect(t.broker.checkOut('default', checkOut)).rejects.toMatchObject({
+      await expect(
+        t.broker.checkOut('default', checkOut),
+      ).rejects.toMatchObject({
         code: 'POOL_EXHAUSTED',
       });
       expect(t.fake.calls).toBe(1);
@@ -256,7 +258,10 @@ describe('Class: Broker', () => {
 
     it.each([
       ['a malformed id', 'not-a-lease'],
-      ['an id of a slot that never existed', `${'a'.repeat(12)}.${'b'.repeat(32)}`],
+      [
+        'an id of a slot that never existed',
+        `${'a'.repeat(12)}.${'b'.repeat(32)}`,
+      ],
     ])('throws LeaseNotFoundError for %s', async (_title, leaseId) => {
       await expect(
         t.broker.checkIn('default', leaseId, { ...ok, generation: 1 }),

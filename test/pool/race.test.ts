@@ -28,7 +28,8 @@ class CountingUpstream {
   public readonly login: Login = async () => {
     await sleep(5 + this.random() * 30);
     const roll = this.random();
-    if (roll < this.faults.failRate) throw new LoginUnavailableError('HTTP 503');
+    if (roll < this.faults.failRate)
+      throw new LoginUnavailableError('HTTP 503');
     if (this.sessions >= CAP) this.attemptsOverCap += 1;
     this.sessions += 1;
     this.peak = Math.max(this.peak, this.sessions);

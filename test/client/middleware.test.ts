@@ -8,11 +8,11 @@ import {
 } from '../../client/middleware';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
-const lambdaContext = (): Context =>
+const lambdaContext = (): LeasedSessionContext =>
   ({
     functionName: 'consumer',
     getRemainingTimeInMillis: () => 30_000,
-  }) as Context;
+  }) as Context as LeasedSessionContext;
 
 describe('Middleware: leasedSession', () => {
   let stack: TestStack;

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { BrokerClient } from '../client/broker-client';
 import type { UpstreamSimulator } from './simulator';
 
 export interface DemoOptions {
@@ -27,13 +28,6 @@ export interface DemoSummary {
   readonly wallMs: number;
 }
 
-interface Lease {
-  leaseId: string;
-  generation: number;
-  baseUrl: string;
-  headers: Record<string, string>;
-}
-
 /**
  * A fleet of consumer jobs, run at once against the local broker: each
  * checks a session out, calls the upstream a few times with it, and checks
@@ -54,43 +48,42 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
     if (out.isTTY) out.write(`\r${render()}   `);
   }, 100);
 
+  const client = new BrokerClient({
+    endpoint: options.brokerUrl,
+    pool: 'default',
+  });
   const job = async (index: number): Promise<void> => {
     counters.waiting += 1;
     const requested = Date.now();
-    let lease: Lease;
-    try {
-      lease = await checkOut(options.brokerUrl, `demo-job-${index}`);
-    } finally {
-      counters.waiting -= 1;
-    }
-    latencies.push(Date.now() - requested);
-    counters.granted += 1;
-    counters.leased += 1;
-
-    let outcome: Record<string, unknown> = { outcome: 'ok' };
-    for (let call = 0; call < (options.callsPerJob ?? 3); call += 1) {
-      const response = await fetch(`${lease.baseUrl}/campaigns`, {
-        headers: lease.headers,
+    let waiting = true;
+    // The same call a consumer Lambda makes: check out, use, check in
+    // (as rejected if the upstream said the session was dead).
+    await client
+      .withSession(
+        async (session) => {
+          waiting = false;
+          counters.waiting -= 1;
+          latencies.push(Date.now() - requested);
+          counters.granted += 1;
+          counters.leased += 1;
+          try {
+            for (let call = 0; call < (options.callsPerJob ?? 3); call += 1) {
+              await (await session.fetch('/campaigns')).arrayBuffer();
+              await delay(options.workMs ?? 150);
+            }
+          } finally {
+            counters.leased -= 1;
+          }
+        },
+        {
+          holder: `demo-job-${index}`,
+          leaseSeconds: 60,
+          deadline: Date.now() + 60_000,
+        },
+      )
+      .finally(() => {
+        if (waiting) counters.waiting -= 1;
       });
-      const body = (await response.json()) as {
-        error?: { errors?: { code?: number }[] }[];
-      };
-      if (!response.ok) {
-        const upstreamCode = body.error?.[0]?.errors?.[0]?.code;
-        outcome = {
-          outcome: 'rejected',
-          ...(upstreamCode ? { upstreamCode } : {}),
-        };
-        break;
-      }
-      await delay(options.workMs ?? 150);
-    }
-
-    await send(options.brokerUrl, 'DELETE', `/leases/${lease.leaseId}`, {
-      generation: lease.generation,
-      ...outcome,
-    });
-    counters.leased -= 1;
     counters.done += 1;
   };
 
@@ -115,32 +108,6 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
     wallMs: Date.now() - started,
   };
 };
-
-/** Checks out, honouring `Retry-After` on 429 for up to a minute. */
-const checkOut = async (brokerUrl: string, holder: string): Promise<Lease> => {
-  const giveUpAt = Date.now() + 60_000;
-  for (;;) {
-    const response = await send(brokerUrl, 'POST', '/leases', {
-      holder,
-      leaseSeconds: 60,
-      waitSeconds: 20,
-    });
-    if (response.status === 201) return (await response.json()) as Lease;
-    const body = (await response.json()) as { code?: string };
-    if (response.status !== 429 || Date.now() > giveUpAt) {
-      throw new Error(`check-out failed: HTTP ${response.status} ${body.code}`);
-    }
-    const retryAfter = Number(response.headers.get('retry-after') ?? '1');
-    await delay(Math.min(retryAfter, 5) * 1000 * (0.5 + Math.random() / 2));
-  }
-};
-
-const send = (brokerUrl: string, method: string, path: string, body: unknown) =>
-  fetch(`${brokerUrl}/v1/pools/default${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
 
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0

@@ -199,6 +199,8 @@ export async function startDynamoDbLocal(
   const output = captureOutput(child);
 
   // If this process exits without stop(), take the engine down with it.
+  // A process ended by a signal skips 'exit' handlers, so whoever traps
+  // signals must call stop() from there.
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };

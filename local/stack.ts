@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLeaseApiHandler } from '../functions/bootstrap';
 import { StaticCredentialsSource } from '../functions/credentials/source';
 import { type Clock, systemClock } from '../functions/shared/clock';
@@ -9,6 +9,7 @@ import { type LocalApi, startLocalApi } from './api-gateway-adapter';
 import { localAwsClientConfig } from './aws-local';
 import { type DynamoDbLocalHandle, startDynamoDbLocal } from './dynamodb-local';
 import { UpstreamSimulator } from './simulator';
+import { createPoolTable } from './table';
 
 /** Credentials the local broker logs in with, and the simulator accepts. */
 export const LOCAL_CREDENTIALS = {
@@ -93,7 +94,7 @@ export const startLocalStack = async (
 
     const dynamoDb = new DynamoDBClient(localAwsClientConfig(dynamoDbEndpoint));
     closers.push(async () => dynamoDb.destroy());
-    await ensureTable(dynamoDb, config.tableName);
+    await createPoolTable(dynamoDb, config.tableName);
 
     const source = new StaticCredentialsSource({
       ...credentials,
@@ -121,23 +122,5 @@ export const startLocalStack = async (
   } catch (error) {
     await close();
     throw error;
-  }
-};
-
-const ensureTable = async (
-  client: DynamoDBClient,
-  tableName: string,
-): Promise<void> => {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'pool', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pool', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceInUseException') throw error;
   }
 };

@@ -64,13 +64,7 @@ export class LeaseOperations {
     leaseId: string,
     request: RenewRequest,
   ): Promise<RenewedLease> {
-    const slotId = this.#slotId(leaseId);
-    const match = {
-      leaseId,
-      generation: request.generation,
-      principal: request.principal,
-    };
-    const slot = await this.#slot(pool, slotId);
+    const { slotId, match, slot } = await this.#locate(pool, leaseId, request);
     if (slot.state !== 'ready') {
       throw new LeaseLostError('the session was withdrawn');
     }
@@ -104,13 +98,7 @@ export class LeaseOperations {
     leaseId: string,
     request: CheckInRequest,
   ): Promise<CheckInResult> {
-    const slotId = this.#slotId(leaseId);
-    const match = {
-      leaseId,
-      generation: request.generation,
-      principal: request.principal,
-    };
-    const slot = await this.#slot(pool, slotId);
+    const { slotId, match, slot } = await this.#locate(pool, leaseId, request);
     if (slot.state !== 'ready') {
       if (slot.state === 'quarantined' && slot.lastCheckedIn === leaseId) {
         return { result: 'already-returned' };
@@ -140,10 +128,20 @@ export class LeaseOperations {
     );
   }
 
-  #slotId(leaseId: string): string {
+  /** The slot a lease id names, and the match its write will require. */
+  async #locate(
+    pool: string,
+    leaseId: string,
+    request: { readonly generation: number; readonly principal: string },
+  ): Promise<{ slotId: string; match: LeaseMatch; slot: Slot }> {
     const slotId = slotOfLease(leaseId);
     if (!slotId) throw new LeaseNotFoundError();
-    return slotId;
+    const match = {
+      leaseId,
+      generation: request.generation,
+      principal: request.principal,
+    };
+    return { slotId, match, slot: await this.#slot(pool, slotId) };
   }
 
   /**

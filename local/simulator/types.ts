@@ -1,8 +1,5 @@
-/** A source of the current time, so tests can move time by hand. */
-export interface Clock {
-  /** Current time as epoch milliseconds. */
-  now(): number;
-}
+/** The broker's clock: the simulator and the broker share one notion of time. */
+export type { Clock } from '../../functions/shared/clock';
 
 /** Faults the simulator injects into one account's logins. All off by default. */
 export interface SimFaults {

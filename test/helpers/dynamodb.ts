@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localAwsClientConfig } from '../../local/aws-local';
+import { createPoolTable } from '../../local/table';
 
 /** A table of its own for one test, on the run's DynamoDB Local. */
 export interface TestTable {
@@ -43,14 +40,7 @@ export async function createTestTable(): Promise<TestTable> {
   const tableName = `test-${randomUUID()}`;
   try {
     // DynamoDB Local makes tables ACTIVE at once: no waiter is needed.
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'pool', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pool', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createPoolTable(client, tableName);
   } catch (error) {
     client.destroy();
     throw error;

@@ -1,6 +1,6 @@
+import { ManualClock } from '../../functions/shared/clock';
 import type { UpstreamSimulator } from '../../local/simulator';
 import { SIM_DEFAULTS, SimErrorCode } from '../../local/simulator';
-import { ManualClock } from '../helpers/manual-clock';
 import {
   login,
   loginOk,

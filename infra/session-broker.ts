@@ -29,6 +29,10 @@ import {
 } from '../functions/shared/config';
 import { SessionBrokerPropsError } from './errors';
 import { BrokerFunction } from './private/broker-function';
+import {
+  brokerEnvironment,
+  poolsSetting,
+} from './private/function-environment';
 import { LeaseRestApi } from './private/lease-rest-api';
 import { Monitoring } from './private/monitoring';
 import { PoolTable } from './private/pool-table';
@@ -232,24 +236,11 @@ export class SessionBroker extends Construct {
 
   private functionEnvironment(tableName: string): Record<string, string> {
     const settings = this.#settings;
-    const pools = settings.pools.map((pool) => ({
-      name: pool.name,
-      cap: pool.cap,
-      ...(pool.allowCapAboveTen ? { allowCapAboveTen: true } : {}),
-      secretId: pool.secretId,
-      ...(pool.baseUrl ? { baseUrl: pool.baseUrl } : {}),
-    }));
-    return {
-      BROKER_TABLE_NAME: tableName,
-      BROKER_POOLS: Stack.of(this).toJsonString(pools),
-      BROKER_SESSION_LIFETIME_SECONDS: String(settings.sessionLifetimeSeconds),
-      BROKER_LEASE_DEFAULT_SECONDS: String(settings.leaseDefaultSeconds),
-      BROKER_LEASE_MAX_SECONDS: String(settings.leaseMaxSeconds),
-      ...(settings.upstreamBaseUrl
-        ? { BROKER_UPSTREAM_BASE_URL: settings.upstreamBaseUrl }
-        : {}),
-      POWERTOOLS_LOG_LEVEL: settings.logLevel,
-    };
+    return brokerEnvironment(
+      settings,
+      tableName,
+      Stack.of(this).toJsonString(poolsSetting(settings.pools)),
+    );
   }
 
   /** `GetSecretValue` on each pool's secret, and its key when it has one. */

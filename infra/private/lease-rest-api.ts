@@ -1,3 +1,4 @@
+import { Names, Stack } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -109,6 +110,9 @@ export class LeaseRestApi extends Construct {
     super(scope, id);
 
     this.api = new RestApi(this, 'Api', {
+      // The name is the ApiName dimension of the API's metrics: unique per
+      // stack, so two brokers in one account do not share alarms.
+      restApiName: `${Stack.of(this).stackName}-${Names.uniqueId(this)}`,
       description: 'Session broker lease API',
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: props.cloudWatchRole,

@@ -4,24 +4,22 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
-  type BrokerConfig,
   ConfigError,
   DEFAULT_CAP,
-  DEFAULT_CLOCK_SKEW_SECONDS,
   DEFAULT_LEASE_MAX_SECONDS,
   DEFAULT_LEASE_SECONDS,
-  DEFAULT_LOGIN_TIMEOUT_MS,
-  DEFAULT_SECRET_MAX_AGE_SECONDS,
-  DEFAULT_SECRET_STALE_IF_ERROR_SECONDS,
   DEFAULT_SESSION_LIFETIME_SECONDS,
-  DEFAULT_WAIT_MAX_SECONDS,
-  DEFAULT_WAIT_SECONDS,
+  loadConfig,
   poolConfigSchema,
-  validateConfig,
 } from '../../functions/shared/config';
 import { parseBaseUrl } from '../../functions/upstream/base-url';
 import { SessionBrokerPropsError } from '../errors';
 import type { BrokerSecret, SessionBrokerProps } from '../session-broker-props';
+import {
+  brokerEnvironment,
+  type EnvironmentSettings,
+  poolsSetting,
+} from './function-environment';
 
 /** The pool named when `pools` is not given. */
 export const DEFAULT_POOL_NAME = 'default';
@@ -38,7 +36,7 @@ export interface ResolvedPool {
 }
 
 /** {@link SessionBrokerProps} with every default filled in. */
-export interface ResolvedProps {
+export interface ResolvedProps extends EnvironmentSettings {
   readonly pools: readonly ResolvedPool[];
   readonly upstreamBaseUrl?: string;
   readonly leaseDefaultSeconds: number;
@@ -96,19 +94,7 @@ export const resolveProps = (
   checkPositive(problems, 'throttlingRateLimit', props.throttlingRateLimit);
   checkPositive(problems, 'throttlingBurstLimit', props.throttlingBurstLimit);
 
-  if (problems.length === 0) {
-    problems.push(
-      ...runtimeProblems({
-        pools,
-        leaseDefaultSeconds,
-        leaseMaxSeconds,
-        sessionLifetimeSeconds,
-      }),
-    );
-  }
-  if (problems.length > 0) throw new SessionBrokerPropsError(scope, problems);
-
-  return {
+  const resolved: ResolvedProps = {
     pools,
     ...(upstreamBaseUrl ? { upstreamBaseUrl } : {}),
     leaseDefaultSeconds,
@@ -128,6 +114,10 @@ export const resolveProps = (
     throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
     apiGatewayCloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
   };
+
+  if (problems.length === 0) problems.push(...runtimeProblems(resolved));
+  if (problems.length > 0) throw new SessionBrokerPropsError(scope, problems);
+  return resolved;
 };
 
 const resolvePools = (
@@ -292,33 +282,26 @@ const checkPositive = (
   }
 };
 
-/** The functions' own start-up checks, run on the settings they will get. */
-const runtimeProblems = (settings: {
-  pools: readonly ResolvedPool[];
-  leaseDefaultSeconds: number;
-  leaseMaxSeconds: number;
-  sessionLifetimeSeconds: number;
-}): string[] => {
-  const config: BrokerConfig = {
-    tableName: 'resolved-at-deploy-time',
-    pools: settings.pools.map((pool) => ({
-      name: pool.name,
-      cap: pool.cap,
-      allowCapAboveTen: pool.allowCapAboveTen,
-      secretId: pool.secretId,
-    })),
-    sessionLifetimeMs: settings.sessionLifetimeSeconds * 1000,
-    clockSkewMs: DEFAULT_CLOCK_SKEW_SECONDS * 1000,
-    loginTimeoutMs: DEFAULT_LOGIN_TIMEOUT_MS,
-    leaseDefaultSeconds: settings.leaseDefaultSeconds,
-    leaseMaxSeconds: settings.leaseMaxSeconds,
-    waitDefaultSeconds: DEFAULT_WAIT_SECONDS,
-    waitMaxSeconds: DEFAULT_WAIT_MAX_SECONDS,
-    secretMaxAgeMs: DEFAULT_SECRET_MAX_AGE_SECONDS * 1000,
-    secretStaleIfErrorMs: DEFAULT_SECRET_STALE_IF_ERROR_SECONDS * 1000,
-  };
+/**
+ * The functions' own start-up check, run on the environment they will get.
+ * Secrets created in the same stack are only known at deploy time; a
+ * placeholder stands in for their ids.
+ */
+const runtimeProblems = (settings: EnvironmentSettings): string[] => {
+  const pools = poolsSetting(settings.pools).map((pool) => ({
+    ...pool,
+    secretId: Token.isUnresolved(pool.secretId)
+      ? 'resolved-at-deploy-time'
+      : pool.secretId,
+  }));
   try {
-    validateConfig(config);
+    loadConfig(
+      brokerEnvironment(
+        settings,
+        'resolved-at-deploy-time',
+        JSON.stringify(pools),
+      ),
+    );
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return [error.message];

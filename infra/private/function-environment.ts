@@ -1,0 +1,44 @@
+import type { ResolvedPool } from './resolve-props';
+
+/** The settings both functions read from `BROKER_*` variables. */
+export interface EnvironmentSettings {
+  readonly pools: readonly ResolvedPool[];
+  readonly upstreamBaseUrl?: string;
+  readonly leaseDefaultSeconds: number;
+  readonly leaseMaxSeconds: number;
+  readonly sessionLifetimeSeconds: number;
+  readonly logLevel: string;
+}
+
+/** The `BROKER_POOLS` entries, in the shape `loadConfig` parses. */
+export const poolsSetting = (pools: readonly ResolvedPool[]) =>
+  pools.map((pool) => ({
+    name: pool.name,
+    cap: pool.cap,
+    ...(pool.allowCapAboveTen ? { allowCapAboveTen: true } : {}),
+    secretId: pool.secretId,
+    ...(pool.baseUrl ? { baseUrl: pool.baseUrl } : {}),
+  }));
+
+/**
+ * The functions' environment. Construction checks it with the functions'
+ * own `loadConfig`, so what is deployed is what was checked.
+ *
+ * @param poolsJson `BROKER_POOLS`, serialised by the caller: the construct
+ *   serialises with token support, the check with placeholders
+ */
+export const brokerEnvironment = (
+  settings: EnvironmentSettings,
+  tableName: string,
+  poolsJson: string,
+): Record<string, string> => ({
+  BROKER_TABLE_NAME: tableName,
+  BROKER_POOLS: poolsJson,
+  BROKER_SESSION_LIFETIME_SECONDS: String(settings.sessionLifetimeSeconds),
+  BROKER_LEASE_DEFAULT_SECONDS: String(settings.leaseDefaultSeconds),
+  BROKER_LEASE_MAX_SECONDS: String(settings.leaseMaxSeconds),
+  ...(settings.upstreamBaseUrl
+    ? { BROKER_UPSTREAM_BASE_URL: settings.upstreamBaseUrl }
+    : {}),
+  POWERTOOLS_LOG_LEVEL: settings.logLevel,
+});

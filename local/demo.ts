@@ -92,7 +92,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
   );
   clearInterval(progress);
   counters.failed = results.filter((r) => r.status === 'rejected').length;
-  if (out.isTTY) out.write(`\r${render()}   \n`);
+  out.write(out.isTTY ? `\r${render()}   \n` : `${render()}\n`);
 
   const stats = options.simulator.stats(options.username);
   const sorted = [...latencies].sort((a, b) => a - b);

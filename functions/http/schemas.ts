@@ -52,18 +52,36 @@ export const renewBodySchema = (limits: RequestLimits) =>
 
 const upstreamCodeSchema = z.number().int().min(0).max(2_147_483_647);
 
-export const checkInBodySchema = z.discriminatedUnion('outcome', [
-  z
-    .object({
-      generation: z.number().int().min(1),
-      outcome: z.literal('ok'),
-    })
-    .strict(),
-  z
-    .object({
-      generation: z.number().int().min(1),
-      outcome: z.literal('rejected'),
-      upstreamCode: upstreamCodeSchema.optional(),
-    })
-    .strict(),
-]);
+const quotaFigure = z.number().int().min(0).max(1_000_000_000).optional();
+
+/** The `RateLimit-*` figures the holder saw on its last upstream answer. */
+const quotaSchema = z
+  .object({
+    limitDaily: quotaFigure,
+    availableDaily: quotaFigure,
+    limitMonthly: quotaFigure,
+    availableMonthly: quotaFigure,
+  })
+  .strict();
+
+export const checkInBodySchema = z.discriminatedUnion(
+  'outcome',
+  [
+    z
+      .object({
+        generation: z.number().int().min(1),
+        outcome: z.literal('ok'),
+        quota: quotaSchema.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        generation: z.number().int().min(1),
+        outcome: z.literal('rejected'),
+        upstreamCode: upstreamCodeSchema.optional(),
+        quota: quotaSchema.optional(),
+      })
+      .strict(),
+  ],
+  { error: "must be 'ok' or 'rejected'" },
+);

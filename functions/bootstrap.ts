@@ -38,6 +38,7 @@ export const createBroker = (runtime: BrokerRuntime): Broker => {
       cap: pool.cap,
       credentials: runtime.credentialsFor(pool),
     })),
+    quotaTimeZone: config.quotaTimeZone,
     timings: {
       sessionLifetimeMs: config.sessionLifetimeMs,
       clockSkewMs: config.clockSkewMs,

@@ -1,31 +1,36 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbPoolStore } from '../pool/dynamodb-pool-store';
-import { sweepPool } from '../pool/maintenance';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerCredentialsSource } from '../credentials/secrets-manager';
+import { createRotationHandler } from '../rotation-runtime';
 import { systemClock } from '../shared/clock';
-import { loadConfig } from '../shared/config';
+import { ConfigError, loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 
-const config = loadConfig(process.env);
-const logger = createLogger('session-broker-rotation');
-const store = new DynamoDbPoolStore(
-  new DynamoDBClient(
-    config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {},
-  ),
-  config.tableName,
-);
-
 /**
- * Scheduled entry point: sweeps every configured pool. Reclaiming expired
- * leases needs no write (an expired lease is idle to the next check-out);
- * refreshing ahead of demand and draining old credentials are not built yet
- * (issue 5).
+ * Lambda entry point for the schedule and for Secrets Manager rotation.
+ * The sweep reads each pool's secret afresh on every run, so a new secret
+ * version is noticed within one schedule period.
  */
-export const handler = async (): Promise<{ pools: unknown[] }> => {
-  const pools = [];
-  for (const pool of config.pools) {
-    pools.push(
-      await sweepPool({ store, clock: systemClock, logger }, pool.name),
-    );
-  }
-  return { pools };
-};
+const config = loadConfig(process.env);
+const secretsManager = new SecretsManagerClient({});
+
+export const handler = createRotationHandler({
+  config,
+  clock: systemClock,
+  logger: createLogger('session-broker-rotation'),
+  secretsManager,
+  credentialsFor: (pool) => {
+    if (!pool.secretId) {
+      throw new ConfigError(`pool ${pool.name} has no secretId`);
+    }
+    return new SecretsManagerCredentialsSource({
+      client: secretsManager,
+      secretId: pool.secretId,
+      clock: systemClock,
+      maxAgeMs: 0,
+      staleIfErrorMs: 0,
+      ...((pool.baseUrl ?? config.defaultBaseUrl)
+        ? { defaultBaseUrl: pool.baseUrl ?? config.defaultBaseUrl }
+        : {}),
+    });
+  },
+});

@@ -9,6 +9,7 @@ import {
   LoginFailedError,
   PoolExhaustedError,
   PoolNotFoundError,
+  QuotaExhaustedError,
 } from './errors';
 import { newLeaseId, newReservation, newSlotId } from './ids';
 import { LeaseOperations } from './lease-operations';
@@ -22,7 +23,8 @@ import {
   type PoolItem,
   type SessionSlot,
 } from './model';
-import { type CheckOutStep, planCheckOut } from './planner';
+import { type CheckOutStep, planCheckOut, planReserve } from './planner';
+import { quotaResetAt } from './quota';
 import type { PoolStore } from './store';
 
 /** One set of upstream credentials and the cap that goes with it. */
@@ -50,6 +52,8 @@ export interface BrokerDependencies {
   readonly timings: BrokerTimings;
   /** Injectable for tests; spreads racing callers over idle sessions. */
   readonly random?: () => number;
+  /** IANA zone the upstream's quota days run in. @default 'UTC' */
+  readonly quotaTimeZone?: string;
 }
 
 export interface CheckOutRequest {
@@ -133,6 +137,7 @@ export class Broker {
     for (;;) {
       const credentials = await pool.credentials.get();
       const now = clock.now();
+      this.#assertQuota(view, now);
       const step = planCheckOut(view, {
         now,
         cap: pool.cap,
@@ -155,6 +160,7 @@ export class Broker {
         );
         view = this.#remember(result.item) ?? (await this.#load(pool));
         if (result.ok || holdsLease(view, step.slotId, lease.id)) {
+          await this.#giveBackIfOverQuota(pool, view, step.slotId, lease);
           return this.#granted(pool, step.slot, lease, credentials, false);
         }
         continue;
@@ -196,6 +202,32 @@ export class Broker {
     return this.#leases.checkIn(pool, leaseId, request);
   };
 
+  /**
+   * Logs in one session and leaves it idle, if the cap, the breaker and
+   * any probe login allow. For the sweep's refresh ahead of demand, and,
+   * with `staged` credentials, for testing a secret version before it is
+   * current: that login counts against the cap like any other, and its
+   * session serves callers once the version is promoted.
+   */
+  public async mintIdle(
+    poolName: string,
+    staged?: Credentials,
+  ): Promise<'minted' | 'no-room' | 'failed'> {
+    const pool = this.#pool(poolName);
+    const credentials = staged ?? (await pool.credentials.get());
+    const view = await this.#load(pool);
+    const now = this.#deps.clock.now();
+    const step = planReserve(view, {
+      now,
+      cap: pool.cap,
+      secretVersion: credentials.versionId,
+    });
+    if (!step) return 'no-room';
+    const attempt = await this.#mint(pool, step, credentials, undefined, now);
+    if (attempt.minted) return 'minted';
+    return attempt.error === undefined ? 'no-room' : 'failed';
+  }
+
   public async status(poolName: string): Promise<PoolStatus> {
     const pool = this.#pool(poolName);
     const item = await this.#load(pool);
@@ -220,7 +252,8 @@ export class Broker {
   }
 
   /**
-   * Reserves a slot, logs in and hands the new session to this caller.
+   * Reserves a slot, logs in and hands the new session to this caller (or,
+   * without a request, leaves it idle for the next one).
    * Returns no error when the reservation lost a race (plan again), or the
    * login error after the slot was settled by the failure rules.
    */
@@ -228,9 +261,14 @@ export class Broker {
     pool: PoolSettings,
     step: Extract<CheckOutStep, { kind: 'reserve' }>,
     credentials: Credentials,
-    request: CheckOutRequest,
+    request: CheckOutRequest | undefined,
     now: number,
-  ): Promise<{ view: PoolItem; granted?: GrantedLease; error?: unknown }> {
+  ): Promise<{
+    view: PoolItem;
+    minted?: boolean;
+    granted?: GrantedLease;
+    error?: unknown;
+  }> {
     const { store, clock, timings, logger } = this.#deps;
     const slotId = newSlotId();
     const reservation = newReservation();
@@ -290,7 +328,7 @@ export class Broker {
 
     const finishedAt = clock.now();
     const usableUntil = now + timings.sessionLifetimeMs - timings.clockSkewMs;
-    const lease: Lease = {
+    const lease: Lease | undefined = request && {
       id: newLeaseId(slotId),
       generation: 1,
       principal: request.principal,
@@ -306,8 +344,8 @@ export class Broker {
       mintedAt: finishedAt,
       usableUntil,
       freeAt: finishedAt + timings.sessionLifetimeMs + timings.clockSkewMs,
-      generation: 1,
-      lease,
+      generation: lease ? 1 : 0,
+      ...(lease ? { lease, lastLeasedAt: finishedAt } : {}),
     };
     const finished = await store.finishLogin(
       pool.name,
@@ -316,7 +354,7 @@ export class Broker {
       session,
     );
     const view = this.#remember(finished.item) ?? (await this.#load(pool));
-    if (!finished.ok && !holdsLease(view, slotId, lease.id)) {
+    if (!finished.ok && view.sessions[slotId]?.state !== 'ready') {
       // Only a drop after `freeAt` removes a reservation, which needs the
       // login to have outlived a whole session lifetime.
       logger.error('reservation vanished before the login finished', {
@@ -332,7 +370,10 @@ export class Broker {
     });
     return {
       view,
-      granted: this.#granted(pool, session, lease, credentials, true),
+      minted: true,
+      ...(lease
+        ? { granted: this.#granted(pool, session, lease, credentials, true) }
+        : {}),
     };
   }
 
@@ -428,6 +469,49 @@ export class Broker {
       baseUrl: credentials.baseUrl,
       headers: { Authorization: session.token, 'api-key': credentials.apiKey },
     };
+  }
+
+  /** Refuses check-outs while the upstream's quota is known to be used up. */
+  #assertQuota(view: PoolItem, now: number): void {
+    const resetAt = quotaResetAt(
+      view.quota,
+      now,
+      this.#deps.quotaTimeZone ?? 'UTC',
+    );
+    if (resetAt !== undefined) {
+      throw new QuotaExhaustedError(
+        Math.max(1, Math.ceil((resetAt - now) / 1000)),
+      );
+    }
+  }
+
+  /**
+   * The quota check above used this container's copy; the write returned
+   * the pool as it is. If that says the quota ran out meanwhile, hand the
+   * lease straight back rather than send a caller to certain refusal.
+   */
+  async #giveBackIfOverQuota(
+    pool: PoolSettings,
+    view: PoolItem,
+    slotId: string,
+    lease: Lease,
+  ): Promise<void> {
+    try {
+      this.#assertQuota(view, this.#deps.clock.now());
+    } catch (error) {
+      const returned = await this.#deps.store.checkIn(
+        pool.name,
+        slotId,
+        {
+          leaseId: lease.id,
+          generation: lease.generation,
+          principal: lease.principal,
+        },
+        { kind: 'release' },
+      );
+      this.#remember(returned.item);
+      throw error;
+    }
   }
 
   #exhausted(retryAt: number, lastLoginError: unknown): Error {

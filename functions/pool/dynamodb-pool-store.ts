@@ -69,7 +69,8 @@ export class DynamoDbPoolStore implements PoolStore {
     // the generation check lets exactly one of them have it. The expiry and
     // lifetime checks use the caller's clock value, never a read.
     this.#update(pool, {
-      update: 'SET #s.#slot.#lease = :lease, #s.#slot.#gen = :nextGen',
+      update:
+        'SET #s.#slot.#lease = :lease, #s.#slot.#gen = :nextGen, #s.#slot.#lastLeased = :now',
       condition: [
         '#s.#slot.#state = :ready',
         '#s.#slot.#gen = :gen',
@@ -85,6 +86,7 @@ export class DynamoDbPoolStore implements PoolStore {
         '#ver': 'secretVersion',
         '#usable': 'usableUntil',
         '#exp': 'expiresAt',
+        '#lastLeased': 'lastLeasedAt',
       },
       values: {
         ':lease': input.lease,
@@ -242,17 +244,78 @@ export class DynamoDbPoolStore implements PoolStore {
       },
     });
 
-  public checkIn: PoolStore['checkIn'] = (pool, slotId, match, action) => {
-    const { update, names, values } = returnUpdate(action, match.leaseId);
+  public checkIn: PoolStore['checkIn'] = (
+    pool,
+    slotId,
+    match,
+    action,
+    quota,
+  ) => {
+    const returned = returnUpdate(action, match.leaseId);
     // The lease id and generation in the condition make a check-in that
     // lost a race with a re-grant fail instead of freeing the new lease.
     return this.#update(pool, {
-      update,
+      update: quota ? `${returned.update}, #quota = :quota` : returned.update,
       condition: leaseMatchCondition.join(' AND '),
-      names: { ...leaseMatchNames(slotId), ...names },
-      values: { ...leaseMatchValues(match), ...values },
+      names: {
+        ...leaseMatchNames(slotId),
+        ...returned.names,
+        ...(quota ? { '#quota': 'quota' } : {}),
+      },
+      values: {
+        ...leaseMatchValues(match),
+        ...returned.values,
+        ...(quota ? { ':quota': quota } : {}),
+      },
     });
   };
+
+  public reclaimLease: PoolStore['reclaimLease'] = (
+    pool,
+    slotId,
+    leaseId,
+    now,
+  ) =>
+    // A renew that lands first keeps the lease: the expiry is re-checked.
+    this.#update(pool, {
+      update: 'REMOVE #s.#slot.#lease',
+      condition:
+        '#s.#slot.#lease.#leaseId = :leaseId AND #s.#slot.#lease.#exp <= :now',
+      names: {
+        '#slot': slotId,
+        '#lease': 'lease',
+        '#leaseId': 'id',
+        '#exp': 'expiresAt',
+      },
+      values: { ':leaseId': leaseId, ':now': now },
+    });
+
+  public closeBreaker: PoolStore['closeBreaker'] = (pool, staleVersion) =>
+    this.#update(pool, {
+      update: 'REMOVE #breaker',
+      condition: '#breaker.#ver = :ver',
+      names: { '#breaker': 'breaker', '#ver': 'secretVersion' },
+      values: { ':ver': staleVersion },
+      sessions: false,
+    });
+
+  public claimSweep: PoolStore['claimSweep'] = (pool, claim, now) =>
+    this.#update(pool, {
+      update: 'SET #sweep = :claim',
+      condition: '(attribute_not_exists(#sweep) OR #sweep.#until <= :now)',
+      names: { '#sweep': 'sweep', '#until': 'until' },
+      values: { ':claim': claim, ':now': now },
+      sessions: false,
+    });
+
+  public releaseSweep: PoolStore['releaseSweep'] = (pool, owner) =>
+    this.#update(pool, {
+      update: 'REMOVE #sweep',
+      condition: '#sweep.#owner = :owner',
+      names: { '#sweep': 'sweep', '#owner': 'owner' },
+      values: { ':owner': owner },
+      sessions: false,
+    });
 
   public drop: PoolStore['drop'] = (pool, slotId, now) =>
     // A slot is freed once: the second of two racing drops finds it gone.
@@ -270,6 +333,8 @@ export class DynamoDbPoolStore implements PoolStore {
       condition: string;
       names: Record<string, string>;
       values: Record<string, unknown>;
+      /** False for writes that never touch `sessions`. */
+      sessions?: boolean;
     },
   ): Promise<WriteResult> {
     try {
@@ -282,7 +347,7 @@ export class DynamoDbPoolStore implements PoolStore {
             ConditionExpression: `attribute_exists(#pool) AND ${expression.condition}`,
             ExpressionAttributeNames: {
               '#pool': 'pool',
-              '#s': 'sessions',
+              ...(expression.sessions === false ? {} : { '#s': 'sessions' }),
               ...expression.names,
             },
             ExpressionAttributeValues: expression.values,

@@ -64,6 +64,20 @@ export class PoolExhaustedError extends BrokerError {
   }
 }
 
+/** The upstream's daily or monthly request quota is used up. */
+export class QuotaExhaustedError extends BrokerError {
+  public readonly code = 'QUOTA_EXHAUSTED';
+  public readonly status = 429;
+  public readonly retryAfterSeconds: number;
+
+  public constructor(retryAfterSeconds: number) {
+    super('The upstream request quota is used up until its next reset', {
+      details: { retryAfterSeconds },
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A login with the current credentials was rejected: logins are stopped. */
 export class BreakerOpenError extends BrokerError {
   public readonly code = 'BREAKER_OPEN';

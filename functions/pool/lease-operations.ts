@@ -7,7 +7,7 @@ import {
   NotLeaseHolderError,
 } from './errors';
 import { slotOfLease } from './ids';
-import type { PoolItem, SessionSlot, Slot } from './model';
+import type { PoolItem, QuotaSeen, SessionSlot, Slot } from './model';
 import type { LeaseMatch, PoolStore, ReturnAction, WriteResult } from './store';
 
 export interface RenewRequest {
@@ -30,6 +30,8 @@ export type CheckInOutcome =
 export type CheckInRequest = CheckInOutcome & {
   readonly principal: string;
   readonly generation: number;
+  /** The upstream's `RateLimit-*` figures the holder saw last. */
+  readonly quota?: Omit<QuotaSeen, 'seenAt'>;
 };
 
 export interface CheckInResult {
@@ -107,7 +109,17 @@ export class LeaseOperations {
     }
     const action = returnAction(request, slot, leaseId);
 
-    const result = await this.#deps.store.checkIn(pool, slotId, match, action);
+    const quota =
+      request.quota && Object.keys(request.quota).length > 0
+        ? { ...request.quota, seenAt: this.#deps.clock.now() }
+        : undefined;
+    const result = await this.#deps.store.checkIn(
+      pool,
+      slotId,
+      match,
+      action,
+      quota,
+    );
     this.#deps.remember(result.item);
     if (result.ok) return { result: resultOf(action) };
 

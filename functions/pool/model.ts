@@ -49,6 +49,8 @@ export interface SessionSlot extends SlotBase {
   /** Generation of the latest lease granted on this slot. */
   readonly generation: number;
   readonly lease?: Lease;
+  /** When a lease was last granted on it: recent demand, for the sweep. */
+  readonly lastLeasedAt?: number;
   /** Lease id of the last check-in, so a repeated check-in is a no-op. */
   readonly lastCheckedIn?: string;
 }
@@ -87,6 +89,21 @@ export interface Probe {
   readonly until: number;
 }
 
+/** The upstream's `RateLimit-*` figures, as a check-in last reported them. */
+export interface QuotaSeen {
+  readonly limitDaily?: number;
+  readonly availableDaily?: number;
+  readonly limitMonthly?: number;
+  readonly availableMonthly?: number;
+  readonly seenAt: number;
+}
+
+/** A sweep in progress: a second one at the same time stands aside. */
+export interface SweepClaim {
+  readonly owner: string;
+  readonly until: number;
+}
+
 export interface PoolItem {
   readonly pool: string;
   /** Number of entries in `sessions`: kept in the same write as they are. */
@@ -96,6 +113,8 @@ export interface PoolItem {
   readonly probe?: Probe;
   /** Secret version of the latest successful login. */
   readonly verifiedVersion?: string;
+  readonly quota?: QuotaSeen;
+  readonly sweep?: SweepClaim;
   readonly createdAt: number;
 }
 

@@ -52,19 +52,10 @@ export const planCheckOut = (
   const chosen = leasable[Math.floor(context.random() * leasable.length)];
   if (chosen) return { kind: 'lease', slotId: chosen[0], slot: chosen[1] };
 
-  const breakerOpen = isBreakerOpen(item, secretVersion);
-  const probing = item.verifiedVersion !== secretVersion;
-  const probeBusy =
-    probing &&
-    item.probe !== undefined &&
-    item.probe.secretVersion === secretVersion &&
-    item.probe.until > now;
-  if (!breakerOpen && !probeBusy) {
-    if (item.live < context.cap) return { kind: 'reserve', probe: probing };
-    const dead = entries.find(([, slot]) => isDroppable(slot, now));
-    if (dead) return { kind: 'reserve', replacing: dead[0], probe: probing };
-  }
+  const reserve = planReserve(item, context);
+  if (reserve) return reserve;
 
+  const breakerOpen = isBreakerOpen(item, secretVersion);
   if (breakerOpen && !entries.some(([, slot]) => mayFreeUp(slot))) {
     return { kind: 'breaker-open' };
   }
@@ -81,6 +72,31 @@ export const planCheckOut = (
       slot.secretVersion === secretVersion
     );
   }
+};
+
+/**
+ * A login the pool has room for, or undefined when the cap, the breaker or
+ * a probe login in flight says no.
+ */
+export const planReserve = (
+  item: PoolItem,
+  context: Pick<PlanContext, 'now' | 'cap' | 'secretVersion'>,
+): Extract<CheckOutStep, { kind: 'reserve' }> | undefined => {
+  const { now, secretVersion } = context;
+  if (isBreakerOpen(item, secretVersion)) return undefined;
+  const probing = item.verifiedVersion !== secretVersion;
+  const probeBusy =
+    probing &&
+    item.probe !== undefined &&
+    item.probe.secretVersion === secretVersion &&
+    item.probe.until > now;
+  if (probeBusy) return undefined;
+  if (item.live < context.cap) return { kind: 'reserve', probe: probing };
+  const dead = Object.entries(item.sessions).find(([, slot]) =>
+    isDroppable(slot, now),
+  );
+  if (dead) return { kind: 'reserve', replacing: dead[0], probe: probing };
+  return undefined;
 };
 
 /**

@@ -5,7 +5,9 @@ import type {
   PoolItem,
   Probe,
   QuarantinedSlot,
+  QuotaSeen,
   SessionSlot,
+  SweepClaim,
 } from './model';
 
 /**
@@ -99,12 +101,34 @@ export interface PoolStore {
     input: { readonly now: number; readonly expiresAt: number },
   ): Promise<WriteResult>;
 
+  /** Returns a lease; records the quota figures the holder saw, if any. */
   checkIn(
     pool: string,
     slotId: string,
     match: LeaseMatch,
     action: ReturnAction,
+    quota?: QuotaSeen,
   ): Promise<WriteResult>;
+
+  /** Clears a lease that has expired, so status shows the session idle. */
+  reclaimLease(
+    pool: string,
+    slotId: string,
+    leaseId: string,
+    now: number,
+  ): Promise<WriteResult>;
+
+  /** Removes a breaker opened for a secret version that is no longer current. */
+  closeBreaker(pool: string, staleVersion: string): Promise<WriteResult>;
+
+  /** Takes the pool's sweep for a while; fails while another sweep holds it. */
+  claimSweep(
+    pool: string,
+    claim: SweepClaim,
+    now: number,
+  ): Promise<WriteResult>;
+
+  releaseSweep(pool: string, owner: string): Promise<WriteResult>;
 
   /** Frees a slot whose upstream session is surely dead. */
   drop(pool: string, slotId: string, now: number): Promise<WriteResult>;

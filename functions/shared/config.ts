@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertTimeZone } from '../pool/quota';
 import { BrokerError } from './errors';
 
 /** The upstream allows 10 live sessions per set of credentials. */
@@ -14,6 +15,14 @@ export const DEFAULT_WAIT_SECONDS = 10;
 export const DEFAULT_WAIT_MAX_SECONDS = 25;
 export const DEFAULT_SECRET_MAX_AGE_SECONDS = 5 * 60;
 export const DEFAULT_SECRET_STALE_IF_ERROR_SECONDS = 60 * 60;
+/** Sessions this close to the end of their usable life get a successor. */
+export const DEFAULT_REFRESH_AHEAD_SECONDS = 15 * 60;
+/** Sessions leased within this window count as recent demand. */
+export const DEFAULT_DEMAND_WINDOW_SECONDS = 15 * 60;
+export const DEFAULT_REFRESH_MIN_SESSIONS = 0;
+export const DEFAULT_REFRESH_MAX_SESSIONS = DEFAULT_CAP;
+export const DEFAULT_QUOTA_TIME_ZONE = 'UTC';
+
 /**
  * API Gateway cuts requests at 29 s; a check-out may wait and then log in,
  * so the two together must end before that with room to answer.
@@ -73,6 +82,19 @@ const envSchema = z.object({
   BROKER_SECRET_STALE_IF_ERROR_SECONDS: seconds(
     DEFAULT_SECRET_STALE_IF_ERROR_SECONDS,
   ),
+  BROKER_REFRESH_AHEAD_SECONDS: seconds(DEFAULT_REFRESH_AHEAD_SECONDS),
+  BROKER_DEMAND_WINDOW_SECONDS: seconds(DEFAULT_DEMAND_WINDOW_SECONDS),
+  BROKER_REFRESH_MIN_SESSIONS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_REFRESH_MIN_SESSIONS),
+  BROKER_REFRESH_MAX_SESSIONS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_REFRESH_MAX_SESSIONS),
+  BROKER_QUOTA_TIME_ZONE: z.string().min(1).default(DEFAULT_QUOTA_TIME_ZONE),
 });
 
 export interface BrokerConfig {
@@ -89,6 +111,13 @@ export interface BrokerConfig {
   readonly waitMaxSeconds: number;
   readonly secretMaxAgeMs: number;
   readonly secretStaleIfErrorMs: number;
+  readonly refreshAheadMs: number;
+  readonly demandWindowMs: number;
+  /** Fewest ready sessions the sweep keeps while the pool is in use. */
+  readonly refreshMinSessions: number;
+  /** Most ready sessions the sweep logs in ahead of demand. */
+  readonly refreshMaxSessions: number;
+  readonly quotaTimeZone: string;
 }
 
 /**
@@ -126,6 +155,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv): BrokerConfig => {
     waitMaxSeconds: e.BROKER_WAIT_MAX_SECONDS,
     secretMaxAgeMs: e.BROKER_SECRET_MAX_AGE_SECONDS * 1000,
     secretStaleIfErrorMs: e.BROKER_SECRET_STALE_IF_ERROR_SECONDS * 1000,
+    refreshAheadMs: e.BROKER_REFRESH_AHEAD_SECONDS * 1000,
+    demandWindowMs: e.BROKER_DEMAND_WINDOW_SECONDS * 1000,
+    refreshMinSessions: e.BROKER_REFRESH_MIN_SESSIONS,
+    refreshMaxSessions: e.BROKER_REFRESH_MAX_SESSIONS,
+    quotaTimeZone: e.BROKER_QUOTA_TIME_ZONE,
   });
 };
 
@@ -180,6 +214,14 @@ export const validateConfig = (config: BrokerConfig): BrokerConfig => {
     problems.push(
       `the maximum wait plus the login timeout must stay under ${REQUEST_BUDGET_MS} ms (API Gateway's limit is 29 s)`,
     );
+  }
+  if (config.refreshMinSessions > config.refreshMaxSessions) {
+    problems.push('the refresh floor is above the refresh ceiling');
+  }
+  try {
+    assertTimeZone(config.quotaTimeZone);
+  } catch {
+    problems.push(`unknown quota time zone ${config.quotaTimeZone}`);
   }
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return config;

@@ -29,20 +29,15 @@ const retention = z.coerce
     message: 'must be one of the retention periods CloudWatch Logs offers',
   });
 const jsonOr = <T extends z.ZodType>(schema: T) =>
-  z.union([
-    schema,
-    z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-          return z.NEVER;
-        }
-      })
-      .pipe(schema),
-  ]);
+  z.preprocess((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+      return z.NEVER;
+    }
+  }, schema);
 
 const poolSchema = z
   .object({

@@ -128,6 +128,7 @@ const resolvePools = (
   const given = props.pools ?? [{ name: DEFAULT_POOL_NAME }];
   if (given.length === 0) problems.push('pools must list at least one pool');
 
+  const namesSeen = new Set<string>();
   const secretsSeen = new Map<string, string>();
   const pools: ResolvedPool[] = [];
   for (const pool of given) {
@@ -138,6 +139,11 @@ const resolvePools = (
       );
       continue;
     }
+    if (namesSeen.has(pool.name)) {
+      problems.push(`pool ${pool.name} is listed twice`);
+      continue;
+    }
+    namesSeen.add(pool.name);
     const source = pool.secret ?? props.secret;
     if (source === undefined) {
       problems.push(`${label} has no secret; set secret or pools[].secret`);

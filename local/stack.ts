@@ -2,6 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLeaseApiHandler } from '../functions/bootstrap';
 import { StaticCredentialsSource } from '../functions/credentials/source';
+import type { SweepSummary } from '../functions/pool/maintenance';
+import { createRotationHandler } from '../functions/rotation-runtime';
 import { type Clock, systemClock } from '../functions/shared/clock';
 import { type BrokerConfig, loadConfig } from '../functions/shared/config';
 import { createLogger } from '../functions/shared/logger';
@@ -33,6 +35,8 @@ export interface LocalStackOptions {
   readonly simulatorSessionLifetimeMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Run the rotation function this often, as the schedule does. @default never */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -42,6 +46,8 @@ export interface LocalStack {
   readonly simulator?: UpstreamSimulator;
   readonly credentials: StaticCredentialsSource;
   readonly api: LocalApi;
+  /** Runs the rotation function once, as the schedule does in AWS. */
+  sweep(): Promise<{ pools: SweepSummary[] }>;
   close(): Promise<void>;
 }
 
@@ -111,12 +117,29 @@ export const startLocalStack = async (
     const api = await startLocalApi(handler, { port: options.port ?? 0 });
     closers.push(() => api.close());
 
+    const rotation = createRotationHandler({
+      config,
+      clock,
+      logger: options.logger ?? createLogger('session-broker-rotation'),
+      credentialsFor: () => source,
+      dynamoDb,
+    });
+    const sweep = () => rotation({});
+    if (options.sweepIntervalMs) {
+      const timer = setInterval(() => {
+        sweep().catch(() => undefined);
+      }, options.sweepIntervalMs);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
+
     return {
       url: api.url,
       config,
       ...(simulator ? { simulator } : {}),
       credentials: source,
       api,
+      sweep,
       close,
     };
   } catch (error) {

@@ -21,6 +21,8 @@ const main = async (): Promise<void> => {
   // A missing Java runtime surfaces here as one line saying what to install.
   const stack = await startLocalStack({
     port,
+    // The deployed schedule runs every 5 minutes; locally, once a minute.
+    sweepIntervalMs: 60_000,
     ...(process.env.BROKER_UPSTREAM_BASE_URL
       ? { upstreamBaseUrl: process.env.BROKER_UPSTREAM_BASE_URL }
       : {}),

@@ -95,3 +95,13 @@ export const statementsOfRole = (
       (policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement,
   );
 };
+
+/** `{ Ref }` to the only resource of `type` whose id starts with `prefix`. */
+export const refTo = (template: Template, type: string, prefix: string) => ({
+  Ref: logicalId(template, type, prefix),
+});
+
+/** `{ Fn::GetAtt: [id, 'Arn'] }` of the only such resource. */
+export const arnOf = (template: Template, type: string, prefix: string) => ({
+  'Fn::GetAtt': [logicalId(template, type, prefix), 'Arn'],
+});

@@ -265,3 +265,30 @@ describe('Quota', () => {
     });
   });
 });
+
+describe('Method: mintIdle', () => {
+  let t: TestBroker;
+
+  beforeEach(async () => {
+    t = await createTestBroker({ cap: 1 });
+  });
+
+  afterEach(() => t.table.drop());
+
+  it('logs in with staged credentials, counted against the cap, serving once promoted', async () => {
+    // Prepare
+    const current = await t.credentials.get();
+    const staged = { ...current, password: 'next', versionId: 'v2' };
+
+    // Act
+    const minted = await t.broker.mintIdle('default', staged);
+    const full = await t.broker.mintIdle('default', staged);
+    t.credentials.set(staged);
+    const lease = await t.broker.checkOut('default', request);
+
+    // Assess
+    expect([minted, full]).toEqual(['minted', 'no-room']);
+    expect(t.fake.calls).toBe(1);
+    expect(lease.headers.Authorization).toBe('token-1');
+  });
+});

@@ -154,6 +154,9 @@ export class BrokerClient {
       {
         generation: session.lease.generation,
         ...outcome,
+        // The broker keeps the latest figures and refuses check-outs once
+        // the upstream's quota is used up.
+        ...(session.quota ? { quota: session.quota } : {}),
       },
     );
   }

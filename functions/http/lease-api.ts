@@ -91,6 +91,9 @@ export const createLeaseApi = ({ broker, logger, limits }: LeaseApiOptions) => {
     const current = await broker.status(pool);
     return json(200, {
       ...current,
+      ...(current.quota
+        ? { quota: { ...current.quota, seenAt: iso(current.quota.seenAt) } }
+        : {}),
       breaker:
         current.breaker.state === 'open'
           ? { ...current.breaker, openedAt: iso(current.breaker.openedAt) }

@@ -21,6 +21,7 @@ import {
   type LoginSlot,
   type PoolCounts,
   type PoolItem,
+  type QuotaSeen,
   type SessionSlot,
 } from './model';
 import { type CheckOutStep, planCheckOut, planReserve } from './planner';
@@ -81,6 +82,8 @@ export interface GrantedLease {
 export interface PoolStatus extends PoolCounts {
   readonly pool: string;
   readonly cap: number;
+  /** The upstream's quota figures, as the latest check-in reported them. */
+  readonly quota?: QuotaSeen;
   readonly breaker:
     | { readonly state: 'closed' }
     | {
@@ -238,6 +241,7 @@ export class Broker {
       pool: pool.name,
       cap: pool.cap,
       ...countSlots(item, now, version),
+      ...(item.quota ? { quota: item.quota } : {}),
       breaker:
         breaker && isBreakerOpen(item, version)
           ? {

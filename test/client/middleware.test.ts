@@ -39,9 +39,14 @@ describe('Middleware: leasedSession', () => {
     // Act
     const result = await handler({}, lambdaContext());
 
-    // Assess
+    // Assess: the quota figures the upstream sent reached the pool.
     expect(result).toEqual({ status: 200, leased: 1 });
-    expect(await status()).toMatchObject({ leased: 0, idle: 1, live: 1 });
+    const after = await status();
+    expect(after).toMatchObject({ leased: 0, idle: 1, live: 1 });
+    expect(after.quota).toMatchObject({
+      limitDaily: 1_000_000,
+      availableDaily: 1_000_000 - 2,
+    });
   });
 
   it('checks the session in when the handler throws, and rethrows', async () => {

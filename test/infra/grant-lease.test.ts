@@ -3,16 +3,8 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { newLeaseId, newSlotId } from '../../functions/pool/ids';
 import { SessionBrokerPropsError } from '../../infra/errors';
-import { ExampleConsumerStack } from '../../infra/example-consumer-stack';
 import { BROKER_RUNTIME } from '../../infra/private/broker-function';
-import { SessionBrokerStack } from '../../infra/session-broker-stack';
-import {
-  createTestBroker,
-  logicalId,
-  statementsOfRole,
-  TEST_ENV,
-  testApp,
-} from './app';
+import { createTestBroker, logicalId, statementsOfRole, TEST_ENV } from './app';
 
 const { account, region } = TEST_ENV;
 
@@ -189,43 +181,5 @@ describe('Method: SessionBroker.grantLease', () => {
       expect(act).toThrow(SessionBrokerPropsError);
       expect(act).toThrow(message);
     });
-  });
-});
-
-describe('Class: ExampleConsumerStack', () => {
-  it('wires a consumer in another stack with one grantLease call', () => {
-    // Prepare
-    const app = testApp();
-    const brokerStack = new SessionBrokerStack(app, 'Broker', {
-      env: TEST_ENV,
-      broker: { secret: 'ads/credentials' },
-    });
-
-    // Act
-    const consumerStack = new ExampleConsumerStack(app, 'Consumer', {
-      env: TEST_ENV,
-      broker: brokerStack.broker,
-    });
-
-    // Assess
-    const template = Template.fromStack(consumerStack);
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: BROKER_RUNTIME.name,
-      Architectures: ['arm64'],
-      Environment: {
-        Variables: {
-          BROKER_POOL: 'default',
-          BROKER_ENDPOINT: Match.anyValue(),
-        },
-      },
-    });
-    const statements = statementsOfRole(template, 'Role');
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Action: 'execute-api:Invoke',
-        Resource: expect.arrayContaining([expect.anything()]),
-      }),
-    );
-    expect(JSON.stringify(statements)).not.toContain('*');
   });
 });

@@ -1,5 +1,4 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { BrokerMetric, METRICS_NAMESPACE } from '../../infra/metrics';
 import {
   arnOf as arnOfResource,
@@ -16,7 +15,7 @@ describe('Construct: SessionBroker, monitoring', () => {
   });
 
   const ref = (type: string, prefix: string) => refTo(template, type, prefix);
-  const arnOf = (type: string, prefix: string) =>
+  const _arnOf = (type: string, prefix: string) =>
     arnOfResource(template, type, prefix);
 
   describe('Alarms', () => {

@@ -2,9 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
-import { ROUTES } from '../../functions/http/routes';
 import { loadConfig } from '../../functions/shared/config';
-import { BrokerMetric, METRICS_NAMESPACE } from '../../infra/metrics';
 import { BROKER_RUNTIME } from '../../infra/private/broker-function';
 import {
   createTestBroker,

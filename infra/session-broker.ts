@@ -6,8 +6,7 @@ import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import {
   Effect,
-  type Grant,
-  Grant as IamGrant,
+  Grant,
   type IGrantable,
   PolicyStatement,
 } from 'aws-cdk-lib/aws-iam';
@@ -209,7 +208,7 @@ export class SessionBroker extends Construct {
       ),
     );
 
-    const grant = IamGrant.addToPrincipal({
+    const grant = Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
       resourceArns: resources,

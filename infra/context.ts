@@ -10,9 +10,17 @@ export const CONTEXT_PREFIX = 'broker:';
 
 /** What the app builds, read from `cdk.json` context and `-c` flags. */
 export interface AppSettings {
+  /** `broker:stackName`, default `SessionBroker`. */
   readonly stackName: string;
+  /** The broker's props, from the other `broker:*` keys. */
   readonly broker: SessionBrokerProps;
+  /**
+   * `broker:alarmTopicArn`.
+   *
+   * @default - no alarm actions
+   */
   readonly alarmTopicArn?: string;
+  /** `broker:exampleConsumer`, default false. */
   readonly exampleConsumer: boolean;
 }
 
@@ -49,6 +57,20 @@ const poolSchema = z
   })
   .strict();
 
+/**
+ * The `broker:*` keys. Each maps to the {@link SessionBrokerProps} prop of
+ * the same name, in seconds or minutes where the key says so:
+ * `secretName` (name or ARN of the `default` pool's secret), `cap`,
+ * `allowCapAboveTen`, `pools` (`[{name, secretName?, cap?,
+ * allowCapAboveTen?, baseUrl?}]`), `upstreamBaseUrl`,
+ * `leaseDefaultSeconds`, `leaseMaxSeconds`, `sessionLifetimeSeconds`,
+ * `rotationRateMinutes`, the three concurrency keys, `logRetentionDays`,
+ * `logLevel`, `throttlingRateLimit`, `throttlingBurstLimit`, `webAclArn`,
+ * `apiGatewayCloudWatchRole`. Besides: `stackName`, `alarmTopicArn`,
+ * `retainData` (false lets the table and key go with the stack; for
+ * development stacks only) and `exampleConsumer` (adds the example
+ * consumer stack).
+ */
 const contextSchema = z
   .object({
     stackName: z.string().min(1).default('SessionBroker'),

@@ -18,12 +18,23 @@ export const BROKER_RUNTIME = Runtime.NODEJS_24_X;
 export interface BrokerFunctionProps {
   /** Entry file, relative to the repository root. */
   readonly entry: string;
+  /** Description of the function and of its role. */
   readonly description: string;
+  /** Memory in MB. */
   readonly memorySize: number;
+  /** Longest run before Lambda stops the function. */
   readonly timeout: Duration;
+  /** Variables besides `NODE_OPTIONS`, which is always set. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Retention of the function's log group. */
   readonly logRetention: RetentionDays;
+  /** What happens to the log group when it leaves the stack. */
   readonly logRemovalPolicy: RemovalPolicy;
+  /**
+   * Reserved concurrency.
+   *
+   * @default - none
+   */
   readonly reservedConcurrency?: number;
 }
 

@@ -2,11 +2,21 @@ import type { ResolvedPool } from './resolve-props';
 
 /** The settings both functions read from `BROKER_*` variables. */
 export interface EnvironmentSettings {
+  /** The pools, secrets imported. */
   readonly pools: readonly ResolvedPool[];
+  /**
+   * `BROKER_UPSTREAM_BASE_URL`.
+   *
+   * @default - unset: each secret names its base URL
+   */
   readonly upstreamBaseUrl?: string;
+  /** `BROKER_LEASE_DEFAULT_SECONDS`. */
   readonly leaseDefaultSeconds: number;
+  /** `BROKER_LEASE_MAX_SECONDS`. */
   readonly leaseMaxSeconds: number;
+  /** `BROKER_SESSION_LIFETIME_SECONDS`. */
   readonly sessionLifetimeSeconds: number;
+  /** `POWERTOOLS_LOG_LEVEL`. */
   readonly logLevel: string;
 }
 

@@ -25,12 +25,19 @@ import type { RequestLimits } from '../../functions/http/schemas';
 import { bodyModels } from './body-models';
 
 export interface LeaseRestApiProps {
+  /** The lease API function, or its alias, behind every route. */
   readonly handler: IFunction;
+  /** The request limits the body models enforce. */
   readonly limits: RequestLimits;
+  /** The stage name. */
   readonly stageName: string;
+  /** Steady requests per second for the stage. */
   readonly throttlingRateLimit: number;
+  /** Burst requests for the stage. */
   readonly throttlingBurstLimit: number;
+  /** Where access logs go. */
   readonly accessLogs: ILogGroup;
+  /** Whether to set the account's API Gateway CloudWatch role. */
   readonly cloudWatchRole: boolean;
 }
 

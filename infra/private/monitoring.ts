@@ -26,10 +26,19 @@ import {
 } from '../metrics';
 
 export interface MonitoringProps {
+  /** The pools, each with alarms and dashboard rows of its own. */
   readonly pools: readonly { readonly name: string; readonly cap: number }[];
+  /** The broker's functions, by the name their alarms carry. */
   readonly functions: Readonly<Record<'LeaseApi' | 'Rotation', IFunction>>;
+  /** The pool table. */
   readonly table: Table;
+  /** The lease API. */
   readonly api: RestApi;
+  /**
+   * Where alarms notify.
+   *
+   * @default - no alarm actions
+   */
   readonly alarmTopic?: ITopic;
 }
 

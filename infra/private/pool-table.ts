@@ -19,7 +19,9 @@ export const TTL_ATTRIBUTE = 'ttl';
 export type PoolTableAction = 'GetItem' | 'PutItem' | 'UpdateItem';
 
 export interface PoolTableProps {
+  /** What happens to the table and its key when they leave the stack. */
   readonly removalPolicy: RemovalPolicy;
+  /** DynamoDB deletion protection. */
   readonly deletionProtection: boolean;
 }
 

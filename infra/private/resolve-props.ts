@@ -26,28 +26,34 @@ export const DEFAULT_POOL_NAME = 'default';
 
 /** One pool with every default filled in and its secret imported. */
 export interface ResolvedPool {
+  /** The pool's name, checked against the functions' own pattern. */
   readonly name: string;
+  /** The pool's secret, imported when given by name or ARN. */
   readonly secret: ISecret;
-  /** What the functions pass to `GetSecretValue`: full ARN or name. */
+  /** What the functions pass to `GetSecretValue`: a name or an ARN. */
   readonly secretId: string;
+  /** Most live upstream sessions. */
   readonly cap: number;
+  /** Whether `cap` may exceed 10. */
   readonly allowCapAboveTen: boolean;
+  /**
+   * The pool's upstream base URL, normalised.
+   *
+   * @default - the secret's, then the broker's
+   */
   readonly baseUrl?: string;
 }
 
-/** {@link SessionBrokerProps} with every default filled in. */
+/**
+ * {@link SessionBrokerProps} with every default filled in: each field is
+ * the prop of the same name (durations in whole seconds), documented there.
+ */
 export interface ResolvedProps extends EnvironmentSettings {
-  readonly pools: readonly ResolvedPool[];
-  readonly upstreamBaseUrl?: string;
-  readonly leaseDefaultSeconds: number;
-  readonly leaseMaxSeconds: number;
-  readonly sessionLifetimeSeconds: number;
   readonly rotationSchedule: Schedule;
   readonly leaseApiReservedConcurrency?: number;
   readonly leaseApiProvisionedConcurrency?: number;
   readonly rotationReservedConcurrency?: number;
   readonly logRetention: RetentionDays;
-  readonly logLevel: string;
   readonly removalPolicy: RemovalPolicy;
   readonly deletionProtection: boolean;
   readonly stageName: string;
@@ -59,7 +65,7 @@ export interface ResolvedProps extends EnvironmentSettings {
 /**
  * Fills in the defaults and refuses props that cannot work, with every
  * problem in one error. The cap and timing rules are the functions' own
- * (`validateConfig`), so a synthesised stack never fails its cold start.
+ * (`loadConfig`), so a synthesised stack never fails its cold start.
  */
 export const resolveProps = (
   scope: Construct,

@@ -6,6 +6,7 @@ import { Broker } from './pool/broker';
 import { DynamoDbPoolStore } from './pool/dynamodb-pool-store';
 import type { Clock } from './shared/clock';
 import type { BrokerConfig, PoolConfig } from './shared/config';
+import type { MetricsRecorder } from './shared/metrics';
 import { type Login, login as upstreamLogin } from './upstream/login-client';
 
 export interface BrokerRuntime {
@@ -15,6 +16,8 @@ export interface BrokerRuntime {
   readonly credentialsFor: (pool: PoolConfig) => CredentialsSource;
   readonly dynamoDb?: DynamoDBClient;
   readonly login?: Login;
+  /** @default no metrics (local runs and tests) */
+  readonly metrics?: MetricsRecorder;
 }
 
 /**
@@ -39,6 +42,7 @@ export const createBroker = (runtime: BrokerRuntime): Broker => {
       credentials: runtime.credentialsFor(pool),
     })),
     quotaTimeZone: config.quotaTimeZone,
+    ...(runtime.metrics ? { metrics: runtime.metrics } : {}),
     timings: {
       sessionLifetimeMs: config.sessionLifetimeMs,
       clockSkewMs: config.clockSkewMs,

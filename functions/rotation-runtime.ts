@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { BrokerMetric } from '../infra/metrics';
 import { type BrokerRuntime, createBroker } from './bootstrap';
 import {
   isRotationEvent,
@@ -9,6 +10,7 @@ import {
 } from './credentials/rotation';
 import { DynamoDbPoolStore } from './pool/dynamodb-pool-store';
 import { type SweepSummary, sweepPool } from './pool/maintenance';
+import { noMetrics } from './shared/metrics';
 
 /** A sweep holds its pool for at most this long. */
 const SWEEP_CLAIM_MS = 60_000;
@@ -66,6 +68,14 @@ export const createRotationHandler = (runtime: RotationRuntime) => {
       pool,
     );
     logger.info('pool swept', { ...summary });
+    const metrics = runtime.metrics ?? noMetrics;
+    metrics.record(pool, BrokerMetric.LiveSessions, summary.live);
+    metrics.record(pool, BrokerMetric.LeasedSessions, summary.leased);
+    metrics.record(
+      pool,
+      BrokerMetric.BreakerOpen,
+      summary.breaker === 'open' ? 1 : 0,
+    );
     return summary;
   };
 

@@ -20,7 +20,7 @@ export interface SessionBrokerStackProps extends StackProps {
 
 /**
  * A stack holding one {@link SessionBroker}, with the API URL, the table
- * name and the dashboard link as outputs.
+ * name, the rotation function and the dashboard link as outputs.
  */
 export class SessionBrokerStack extends Stack {
   /** The broker, for `grantLease` from other stacks. */
@@ -49,6 +49,10 @@ export class SessionBrokerStack extends Stack {
     new CfnOutput(this, 'TableName', {
       description: 'Pool table',
       value: this.broker.table.tableName,
+    });
+    new CfnOutput(this, 'RotationFunctionArn', {
+      description: 'Rotation function (--rotation-lambda-arn of rotate-secret)',
+      value: this.broker.rotationFunction.functionArn,
     });
     new CfnOutput(this, 'DashboardUrl', {
       description: 'CloudWatch dashboard',

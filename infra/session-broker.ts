@@ -9,6 +9,7 @@ import {
   Grant,
   type IGrantable,
   PolicyStatement,
+  ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import {
   Alias,
@@ -130,8 +131,19 @@ export class SessionBroker extends Construct {
     this.rotationFunction = rotation.function;
 
     poolTable.grantItems(leaseApi.role, ['GetItem', 'PutItem', 'UpdateItem']);
-    poolTable.grantItems(rotation.role, ['GetItem', 'UpdateItem']);
-    this.grantSecretReads(leaseApi.role);
+    // The sweep logs in successors (and may write a pool's first item).
+    poolTable.grantItems(rotation.role, ['GetItem', 'PutItem', 'UpdateItem']);
+    this.grantSecretReads(leaseApi.role, ['secretsmanager:GetSecretValue']);
+    // Secrets Manager rotation: check the staged value, then promote it.
+    this.grantSecretReads(rotation.role, [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+    ]);
+    rotation.function.addPermission('SecretsManagerRotation', {
+      principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
+      sourceAccount: Stack.of(this).account,
+    });
 
     const restApi = new LeaseRestApi(this, 'LeaseApiGateway', {
       handler: this.leaseApiTarget(leaseApi.function),
@@ -242,13 +254,13 @@ export class SessionBroker extends Construct {
     );
   }
 
-  /** `GetSecretValue` on each pool's secret, and its key when it has one. */
-  private grantSecretReads(grantee: IGrantable): void {
+  /** `actions` on each pool's secret, and decrypt on its key when it has one. */
+  private grantSecretReads(grantee: IGrantable, actions: string[]): void {
     for (const pool of this.#settings.pools) {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
-          actions: ['secretsmanager:GetSecretValue'],
+          actions,
           resources: [secretArnForPolicies(pool.secret)],
         }),
       );

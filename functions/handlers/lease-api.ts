@@ -4,6 +4,7 @@ import { SecretsManagerCredentialsSource } from '../credentials/secrets-manager'
 import { systemClock } from '../shared/clock';
 import { ConfigError, loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
+import { createCloudWatchMetrics } from '../shared/metrics';
 
 /**
  * Lambda entry point behind API Gateway. Settings are read once per
@@ -16,6 +17,7 @@ const secretsManager = new SecretsManagerClient({});
 export const handler = createLeaseApiHandler({
   config,
   clock: systemClock,
+  metrics: createCloudWatchMetrics('session-broker'),
   logger: createLogger(),
   credentialsFor: (pool) => {
     if (!pool.secretId) {

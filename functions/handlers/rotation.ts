@@ -4,6 +4,7 @@ import { createRotationHandler } from '../rotation-runtime';
 import { systemClock } from '../shared/clock';
 import { ConfigError, loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
+import { createCloudWatchMetrics } from '../shared/metrics';
 
 /**
  * Lambda entry point for the schedule and for Secrets Manager rotation.
@@ -16,6 +17,7 @@ const secretsManager = new SecretsManagerClient({});
 export const handler = createRotationHandler({
   config,
   clock: systemClock,
+  metrics: createCloudWatchMetrics('session-broker-rotation'),
   logger: createLogger('session-broker-rotation'),
   secretsManager,
   credentialsFor: (pool) => {

@@ -1,7 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { BrokerMetric } from '../../infra/metrics';
 import type { Credentials, CredentialsSource } from '../credentials/source';
 import { type Clock, sleep } from '../shared/clock';
 import { describeError } from '../shared/describe-error';
+import { type MetricsRecorder, noMetrics } from '../shared/metrics';
 import { LoginRejectedError, LoginUnavailableError } from '../upstream/errors';
 import type { Login } from '../upstream/login-client';
 import {
@@ -55,6 +57,8 @@ export interface BrokerDependencies {
   readonly random?: () => number;
   /** IANA zone the upstream's quota days run in. @default 'UTC' */
   readonly quotaTimeZone?: string;
+  /** @default no metrics */
+  readonly metrics?: MetricsRecorder;
 }
 
 export interface CheckOutRequest {
@@ -131,6 +135,49 @@ export class Broker {
     request: CheckOutRequest,
   ): Promise<GrantedLease> {
     const pool = this.#pool(poolName);
+    const started = this.#deps.clock.now();
+    const waited = { ms: 0 };
+    const metrics = this.#deps.metrics ?? noMetrics;
+    try {
+      const lease = await this.#checkOut(pool, request, waited);
+      const view = this.#views.get(pool.name);
+      metrics.record(pool.name, BrokerMetric.CheckOutGranted, 1);
+      metrics.record(
+        pool.name,
+        BrokerMetric.CheckOutLatency,
+        this.#deps.clock.now() - started,
+      );
+      metrics.record(pool.name, BrokerMetric.WaitTime, waited.ms);
+      if (view) this.#recordGauges(pool.name, view);
+      return lease;
+    } catch (error) {
+      if (
+        error instanceof PoolExhaustedError ||
+        error instanceof QuotaExhaustedError
+      ) {
+        metrics.record(pool.name, BrokerMetric.CheckOutExhausted, 1);
+      }
+      throw error;
+    }
+  }
+
+  /** Live, leased and breaker gauges for the dashboard, from a pool copy. */
+  #recordGauges(pool: string, item: PoolItem): void {
+    const metrics = this.#deps.metrics ?? noMetrics;
+    const counts = countSlots(
+      item,
+      this.#deps.clock.now(),
+      item.verifiedVersion ?? '',
+    );
+    metrics.record(pool, BrokerMetric.LiveSessions, counts.live);
+    metrics.record(pool, BrokerMetric.LeasedSessions, counts.leased);
+  }
+
+  async #checkOut(
+    pool: PoolSettings,
+    request: CheckOutRequest,
+    waited: { ms: number },
+  ): Promise<GrantedLease> {
     const { clock } = this.#deps;
     const deadline = clock.now() + request.waitMs;
     let view = await this.#view(pool);
@@ -187,7 +234,9 @@ export class Broker {
       if (remaining <= 0) throw this.#exhausted(retryAt, lastLoginError);
       const jittered =
         backoffMs / 2 + (this.#deps.random ?? Math.random)() * (backoffMs / 2);
-      await sleep(Math.min(jittered, remaining, Math.max(retryAt - now, 1)));
+      const pauseMs = Math.min(jittered, remaining, Math.max(retryAt - now, 1));
+      await sleep(pauseMs);
+      waited.ms += pauseMs;
       backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
       view = await this.#load(pool);
     }
@@ -395,7 +444,16 @@ export class Broker {
       error: describeError(error),
     };
     let result: Awaited<ReturnType<PoolStore['abandonLogin']>>;
+    const metrics = this.#deps.metrics ?? noMetrics;
+    metrics.record(
+      pool.name,
+      error instanceof LoginRejectedError
+        ? BrokerMetric.LoginRejected
+        : BrokerMetric.LoginFailed,
+      1,
+    );
     if (error instanceof LoginRejectedError) {
+      metrics.record(pool.name, BrokerMetric.BreakerOpen, 1);
       logger.error('login rejected: breaker opened', fields);
       result = await store.abandonLogin(pool.name, slotId, slot.reservation, {
         secretVersion: slot.secretVersion,

@@ -45,6 +45,7 @@ export interface SweepSummary {
   /** True when this sweep closed a breaker left by an older version. */
   readonly breakerClosed: boolean;
   readonly live: number;
+  readonly leased: number;
 }
 
 /**
@@ -180,8 +181,11 @@ const summarise = (
   counts: Partial<SweepSummary> & { skipped: boolean },
 ): SweepSummary => {
   let draining = 0;
+  let leased = 0;
   for (const slot of Object.values(item?.sessions ?? {})) {
-    if (slotStatus(slot, now, version) === 'draining') draining += 1;
+    const status = slotStatus(slot, now, version);
+    if (status === 'draining') draining += 1;
+    if (status === 'leased') leased += 1;
   }
   return {
     pool,
@@ -191,6 +195,7 @@ const summarise = (
     breakerClosed: false,
     ...counts,
     draining,
+    leased,
     breaker: item && isBreakerOpen(item, version) ? 'open' : 'closed',
     live: item?.live ?? 0,
   };

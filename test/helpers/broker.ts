@@ -3,6 +3,7 @@ import { StaticCredentialsSource } from '../../functions/credentials/source';
 import { Broker, type BrokerTimings } from '../../functions/pool/broker';
 import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
 import { ManualClock } from '../../functions/shared/clock';
+import type { MetricsRecorder } from '../../functions/shared/metrics';
 import type { Login } from '../../functions/upstream/login-client';
 import { createTestTable, type TestTable } from './dynamodb';
 
@@ -46,7 +47,11 @@ export interface TestBroker {
 
 /** A broker on a fresh table with a manual clock and a fake upstream. */
 export const createTestBroker = async (
-  options: { cap?: number; timings?: Partial<BrokerTimings> } = {},
+  options: {
+    cap?: number;
+    timings?: Partial<BrokerTimings>;
+    metrics?: MetricsRecorder;
+  } = {},
 ): Promise<TestBroker> => {
   const table = await createTestTable();
   const clock = new ManualClock();
@@ -60,6 +65,7 @@ export const createTestBroker = async (
     logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     pools: [{ name: 'default', cap: options.cap ?? 10, credentials }],
     timings: { ...TEST_TIMINGS, ...options.timings },
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return { broker, clock, fake, credentials, store, table };
 };

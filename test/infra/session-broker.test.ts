@@ -191,16 +191,47 @@ describe('Construct: SessionBroker', () => {
       ]);
     });
 
-    it('gives the rotation function GetItem and UpdateItem only, and no secret', () => {
+    it('gives the rotation function item writes and the rotation actions on the one secret', () => {
       expect(statementsOfRole(template, 'BrokerRotationRole')).toEqual([
         logsStatement('BrokerRotationLogs'),
         {
           Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Action: [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+          ],
           Resource: arnOf('AWS::DynamoDB::Table', 'BrokerPoolsTable'),
         },
         kmsStatement(),
+        {
+          Effect: 'Allow',
+          Action: [
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:UpdateSecretVersionStage',
+          ],
+          Resource: SECRET_ARN,
+        },
       ]);
+    });
+
+    it('lets Secrets Manager of this account invoke the rotation function', () => {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceAccount: TEST_ENV.account,
+        FunctionName: Match.objectLike({
+          'Fn::GetAtt': [
+            logicalId(
+              template,
+              'AWS::Lambda::Function',
+              'BrokerRotationFunction',
+            ),
+            'Arn',
+          ],
+        }),
+      });
     });
 
     it('attaches no managed policy to the function roles', () => {

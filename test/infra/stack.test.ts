@@ -42,6 +42,20 @@ describe('Class: SessionBrokerStack', () => {
         },
       },
       TableName: { Description: 'Pool table', Value: { Ref: table } },
+      RotationFunctionArn: {
+        Description:
+          'Rotation function (--rotation-lambda-arn of rotate-secret)',
+        Value: {
+          'Fn::GetAtt': [
+            logicalId(
+              template,
+              'AWS::Lambda::Function',
+              'BrokerRotationFunction',
+            ),
+            'Arn',
+          ],
+        },
+      },
       DashboardUrl: {
         Description: 'CloudWatch dashboard',
         Value: {

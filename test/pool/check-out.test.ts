@@ -167,6 +167,42 @@ describe('Class: Broker', () => {
       expect(status).toMatchObject({ live: 1, quarantined: 1, idle: 0 });
     });
 
+    it('reports grants, refusals and rejected logins as metrics', async () => {
+      // Prepare
+      const recorded: string[] = [];
+      const m = await createTestBroker({
+        cap: 1,
+        metrics: {
+          record: (pool, name, value) =>
+            recorded.push(`${pool} ${name} ${value}`),
+        },
+      });
+
+      // Act
+      await m.broker.checkOut('default', request);
+      await m.broker.checkOut('default', request).catch(() => undefined);
+      m.credentials.set({ ...(await m.credentials.get()), versionId: 'v2' });
+      m.fake.next = () => Promise.reject(new LoginRejectedError(200001, 500));
+      m.clock.advance(3 * 60 * 60 * 1000 + 5 * 60_000);
+      await m.broker.checkOut('default', request).catch(() => undefined);
+      await m.table.drop();
+
+      // Assess
+      expect(recorded).toEqual(
+        expect.arrayContaining([
+          'default CheckOutGranted 1',
+          'default LiveSessions 1',
+          'default LeasedSessions 1',
+          'default CheckOutExhausted 1',
+          'default LoginRejected 1',
+          'default BreakerOpen 1',
+        ]),
+      );
+      expect(
+        recorded.filter((line) => line.includes('CheckOutLatency')),
+      ).toHaveLength(1);
+    });
+
     it('throws PoolNotFoundError for a pool that is not configured', async () => {
       await expect(t.broker.checkOut('other', request)).rejects.toBeInstanceOf(
         PoolNotFoundError,

@@ -1,11 +1,15 @@
+import middy from '@middy/core';
+import { type LeasedSessionContext, leasedSession } from '../../client';
+
 /**
- * The smallest consumer: it only shows what `grantLease` gave it. The
- * broker client's middleware replaces this body once it exists.
+ * An example consumer: one upstream call with a leased session. The
+ * middleware reads `BROKER_ENDPOINT` and `BROKER_POOL`, which `grantLease`
+ * set, checks a session out before this body runs and back in after it.
  */
-export const handler = async (): Promise<{
-  endpoint: string | undefined;
-  pool: string | undefined;
-}> => ({
-  endpoint: process.env.BROKER_ENDPOINT,
-  pool: process.env.BROKER_POOL,
-});
+export const handler = middy(
+  async (_event: unknown, context: LeasedSessionContext) => {
+    const response = await context.session.fetch('/campaigns');
+    const body = (await response.json()) as { result?: unknown[] };
+    return { campaigns: body.result?.length ?? 0 };
+  },
+).use(leasedSession());

@@ -3,7 +3,12 @@ import {
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { Clock } from '../shared/clock';
+import { type Clock, systemClock } from '../shared/clock';
+import {
+  type BrokerConfig,
+  ConfigError,
+  type PoolConfig,
+} from '../shared/config';
 import { SecretUnavailableError } from './errors';
 import {
   type Credentials,
@@ -79,3 +84,27 @@ export class SecretsManagerCredentialsSource implements CredentialsSource {
     return value;
   }
 }
+
+/**
+ * A source per pool on one Secrets Manager client, as the Lambda entry
+ * points build them. A pool without a `secretId` is a setting error.
+ */
+export const secretsManagerSourceFor =
+  (
+    client: SecretsManagerClient,
+    config: BrokerConfig,
+    cache: { readonly maxAgeMs: number; readonly staleIfErrorMs: number },
+  ) =>
+  (pool: PoolConfig): SecretsManagerCredentialsSource => {
+    if (!pool.secretId) {
+      throw new ConfigError(`pool ${pool.name} has no secretId`);
+    }
+    const defaultBaseUrl = pool.baseUrl ?? config.defaultBaseUrl;
+    return new SecretsManagerCredentialsSource({
+      client,
+      secretId: pool.secretId,
+      clock: systemClock,
+      ...cache,
+      ...(defaultBaseUrl ? { defaultBaseUrl } : {}),
+    });
+  };

@@ -1,8 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLeaseApiHandler } from '../bootstrap';
-import { SecretsManagerCredentialsSource } from '../credentials/secrets-manager';
+import { secretsManagerSourceFor } from '../credentials/secrets-manager';
 import { systemClock } from '../shared/clock';
-import { ConfigError, loadConfig } from '../shared/config';
+import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { createCloudWatchMetrics } from '../shared/metrics';
 
@@ -19,19 +19,8 @@ export const handler = createLeaseApiHandler({
   clock: systemClock,
   metrics: createCloudWatchMetrics('session-broker'),
   logger: createLogger(),
-  credentialsFor: (pool) => {
-    if (!pool.secretId) {
-      throw new ConfigError(`pool ${pool.name} has no secretId`);
-    }
-    return new SecretsManagerCredentialsSource({
-      client: secretsManager,
-      secretId: pool.secretId,
-      clock: systemClock,
-      maxAgeMs: config.secretMaxAgeMs,
-      staleIfErrorMs: config.secretStaleIfErrorMs,
-      ...((pool.baseUrl ?? config.defaultBaseUrl)
-        ? { defaultBaseUrl: pool.baseUrl ?? config.defaultBaseUrl }
-        : {}),
-    });
-  },
+  credentialsFor: secretsManagerSourceFor(secretsManager, config, {
+    maxAgeMs: config.secretMaxAgeMs,
+    staleIfErrorMs: config.secretStaleIfErrorMs,
+  }),
 });

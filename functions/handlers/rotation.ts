@@ -1,8 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsManagerCredentialsSource } from '../credentials/secrets-manager';
+import { secretsManagerSourceFor } from '../credentials/secrets-manager';
 import { createRotationHandler } from '../rotation-runtime';
 import { systemClock } from '../shared/clock';
-import { ConfigError, loadConfig } from '../shared/config';
+import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { createCloudWatchMetrics } from '../shared/metrics';
 
@@ -20,19 +20,9 @@ export const handler = createRotationHandler({
   metrics: createCloudWatchMetrics('session-broker-rotation'),
   logger: createLogger('session-broker-rotation'),
   secretsManager,
-  credentialsFor: (pool) => {
-    if (!pool.secretId) {
-      throw new ConfigError(`pool ${pool.name} has no secretId`);
-    }
-    return new SecretsManagerCredentialsSource({
-      client: secretsManager,
-      secretId: pool.secretId,
-      clock: systemClock,
-      maxAgeMs: 0,
-      staleIfErrorMs: 0,
-      ...((pool.baseUrl ?? config.defaultBaseUrl)
-        ? { defaultBaseUrl: pool.baseUrl ?? config.defaultBaseUrl }
-        : {}),
-    });
-  },
+  // The sweep reads secrets afresh: a cached one would hide a new version.
+  credentialsFor: secretsManagerSourceFor(secretsManager, config, {
+    maxAgeMs: 0,
+    staleIfErrorMs: 0,
+  }),
 });

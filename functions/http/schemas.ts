@@ -18,16 +18,19 @@ const holderSchema = z
   .max(128)
   .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control characters');
 
+const leaseSecondsSchema = (limits: RequestLimits) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(limits.leaseMaxSeconds)
+    .default(limits.leaseDefaultSeconds);
+
 export const checkOutBodySchema = (limits: RequestLimits) =>
   z
     .object({
       holder: holderSchema.optional(),
-      leaseSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(limits.leaseMaxSeconds)
-        .default(limits.leaseDefaultSeconds),
+      leaseSeconds: leaseSecondsSchema(limits),
       waitSeconds: z
         .number()
         .int()
@@ -41,12 +44,7 @@ export const renewBodySchema = (limits: RequestLimits) =>
   z
     .object({
       generation: z.number().int().min(1),
-      leaseSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(limits.leaseMaxSeconds)
-        .default(limits.leaseDefaultSeconds),
+      leaseSeconds: leaseSecondsSchema(limits),
     })
     .strict();
 

@@ -2,9 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { BrokerMetric } from '../../infra/metrics';
 import type { Credentials, CredentialsSource } from '../credentials/source';
 import { type Clock, sleep } from '../shared/clock';
-import { describeError } from '../shared/describe-error';
 import { type MetricsRecorder, noMetrics } from '../shared/metrics';
-import { LoginRejectedError, LoginUnavailableError } from '../upstream/errors';
 import type { Login } from '../upstream/login-client';
 import {
   BreakerOpenError,
@@ -13,21 +11,21 @@ import {
   PoolNotFoundError,
   QuotaExhaustedError,
 } from './errors';
-import { newLeaseId, newReservation, newSlotId } from './ids';
+import { newLeaseId } from './ids';
 import { LeaseOperations } from './lease-operations';
 import {
   countSlots,
   emptyPool,
   isBreakerOpen,
   type Lease,
-  type LoginSlot,
   type PoolCounts,
   type PoolItem,
   type QuotaSeen,
   type SessionSlot,
 } from './model';
-import { type CheckOutStep, planCheckOut, planReserve } from './planner';
+import { planCheckOut, planReserve } from './planner';
 import { quotaResetAt } from './quota';
+import { SessionMinter } from './session-minter';
 import type { PoolStore } from './store';
 
 /** One set of upstream credentials and the cap that goes with it. */
@@ -111,10 +109,21 @@ export class Broker {
   readonly #pools: ReadonlyMap<string, PoolSettings>;
   readonly #views = new Map<string, PoolItem>();
   readonly #leases: LeaseOperations;
+  readonly #minter: SessionMinter;
 
   public constructor(deps: BrokerDependencies) {
     this.#deps = deps;
     this.#pools = new Map(deps.pools.map((pool) => [pool.name, pool]));
+    this.#minter = new SessionMinter({
+      store: deps.store,
+      clock: deps.clock,
+      login: deps.login,
+      logger: deps.logger,
+      timings: deps.timings,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      remember: (item) => this.#remember(item),
+      load: (pool) => this.#load(pool),
+    });
     this.#leases = new LeaseOperations({
       store: deps.store,
       clock: deps.clock,
@@ -217,9 +226,18 @@ export class Broker {
       }
 
       if (step.kind === 'reserve') {
-        const attempt = await this.#mint(pool, step, credentials, request, now);
+        const attempt = await this.#minter.mint(
+          pool,
+          step,
+          credentials,
+          request,
+          now,
+        );
         view = attempt.view;
-        if (attempt.granted) return attempt.granted;
+        if (attempt.minted?.lease) {
+          const { session, lease } = attempt.minted;
+          return this.#granted(pool, session, lease, credentials, true);
+        }
         if (attempt.error instanceof BreakerOpenError) throw attempt.error;
         if (attempt.error === undefined) continue;
         lastLoginError = attempt.error;
@@ -275,7 +293,13 @@ export class Broker {
       secretVersion: credentials.versionId,
     });
     if (!step) return 'no-room';
-    const attempt = await this.#mint(pool, step, credentials, undefined, now);
+    const attempt = await this.#minter.mint(
+      pool,
+      step,
+      credentials,
+      undefined,
+      now,
+    );
     if (attempt.minted) return 'minted';
     return attempt.error === undefined ? 'no-room' : 'failed';
   }
@@ -302,195 +326,6 @@ export class Broker {
             }
           : { state: 'closed' },
     };
-  }
-
-  /**
-   * Reserves a slot, logs in and hands the new session to this caller (or,
-   * without a request, leaves it idle for the next one).
-   * Returns no error when the reservation lost a race (plan again), or the
-   * login error after the slot was settled by the failure rules.
-   */
-  async #mint(
-    pool: PoolSettings,
-    step: Extract<CheckOutStep, { kind: 'reserve' }>,
-    credentials: Credentials,
-    request: CheckOutRequest | undefined,
-    now: number,
-  ): Promise<{
-    view: PoolItem;
-    minted?: boolean;
-    granted?: GrantedLease;
-    error?: unknown;
-  }> {
-    const { store, clock, timings, logger } = this.#deps;
-    const slotId = newSlotId();
-    const reservation = newReservation();
-    const loginDeadline = now + timings.loginTimeoutMs;
-    const slot: LoginSlot = {
-      state: 'login',
-      reservation,
-      reservedAt: now,
-      loginDeadline,
-      freeAt: loginDeadline + timings.sessionLifetimeMs + timings.clockSkewMs,
-      secretVersion: credentials.versionId,
-    };
-
-    let reserved: Awaited<ReturnType<PoolStore['reserve']>>;
-    try {
-      reserved = await store.reserve(pool.name, {
-        slotId,
-        slot,
-        cap: pool.cap,
-        ...(step.replacing === undefined ? {} : { replacing: step.replacing }),
-        ...(step.probe
-          ? {
-              probe: {
-                slotId,
-                secretVersion: credentials.versionId,
-                until: loginDeadline,
-              },
-            }
-          : {}),
-        now,
-      });
-    } catch (error) {
-      // The login was never sent, so the slot may be freed whether or not
-      // the failed write was applied.
-      await store
-        .abandonLogin(pool.name, slotId, reservation)
-        .catch(() => undefined);
-      throw error;
-    }
-    const reservedView =
-      this.#remember(reserved.item) ?? (await this.#load(pool));
-    if (!reserved.ok && !hasReservation(reservedView, slotId, reservation)) {
-      return { view: reservedView };
-    }
-
-    let token: string;
-    try {
-      token = await this.#deps.login(credentials, {
-        timeoutMs: timings.loginTimeoutMs,
-      });
-    } catch (error) {
-      return {
-        view: await this.#settleFailedLogin(pool, slot, slotId, error),
-        error: this.#loginError(error),
-      };
-    }
-
-    const finishedAt = clock.now();
-    const usableUntil = now + timings.sessionLifetimeMs - timings.clockSkewMs;
-    const lease: Lease | undefined = request && {
-      id: newLeaseId(slotId),
-      generation: 1,
-      principal: request.principal,
-      ...(request.holder === undefined ? {} : { holder: request.holder }),
-      grantedAt: finishedAt,
-      expiresAt: Math.min(finishedAt + request.leaseMs, usableUntil),
-    };
-    const session: SessionSlot = {
-      state: 'ready',
-      token,
-      secretVersion: credentials.versionId,
-      reservedAt: now,
-      mintedAt: finishedAt,
-      usableUntil,
-      freeAt: finishedAt + timings.sessionLifetimeMs + timings.clockSkewMs,
-      generation: lease ? 1 : 0,
-      ...(lease ? { lease, lastLeasedAt: finishedAt } : {}),
-    };
-    const finished = await store.finishLogin(
-      pool.name,
-      slotId,
-      reservation,
-      session,
-    );
-    const view = this.#remember(finished.item) ?? (await this.#load(pool));
-    if (!finished.ok && view.sessions[slotId]?.state !== 'ready') {
-      // Only a drop after `freeAt` removes a reservation, which needs the
-      // login to have outlived a whole session lifetime.
-      logger.error('reservation vanished before the login finished', {
-        pool: pool.name,
-        slot: slotId,
-      });
-      return { view, error: new LoginFailedError(1, undefined) };
-    }
-    logger.info('session minted', {
-      pool: pool.name,
-      slot: slotId,
-      login_ms: finishedAt - now,
-    });
-    return {
-      view,
-      minted: true,
-      ...(lease
-        ? { granted: this.#granted(pool, session, lease, credentials, true) }
-        : {}),
-    };
-  }
-
-  /** Applies the design's failure rules to a login that threw. */
-  async #settleFailedLogin(
-    pool: PoolSettings,
-    slot: LoginSlot,
-    slotId: string,
-    error: unknown,
-  ): Promise<PoolItem> {
-    const { store, clock, logger } = this.#deps;
-    const fields = {
-      pool: pool.name,
-      slot: slotId,
-      error: describeError(error),
-    };
-    let result: Awaited<ReturnType<PoolStore['abandonLogin']>>;
-    const metrics = this.#deps.metrics ?? noMetrics;
-    metrics.record(
-      pool.name,
-      error instanceof LoginRejectedError
-        ? BrokerMetric.LoginRejected
-        : BrokerMetric.LoginFailed,
-      1,
-    );
-    if (error instanceof LoginRejectedError) {
-      metrics.record(pool.name, BrokerMetric.BreakerOpen, 1);
-      logger.error('login rejected: breaker opened', fields);
-      result = await store.abandonLogin(pool.name, slotId, slot.reservation, {
-        secretVersion: slot.secretVersion,
-        openedAt: clock.now(),
-        reason: error.code,
-        ...(error.upstreamCode === undefined
-          ? {}
-          : { upstreamCode: error.upstreamCode }),
-      });
-    } else if (error instanceof LoginUnavailableError) {
-      logger.warn('login failed: slot freed', fields);
-      result = await store.abandonLogin(pool.name, slotId, slot.reservation);
-    } else {
-      // Sent, then lost: the upstream may hold a session, so keep counting
-      // it until it would have expired. A crash here leaves the same state,
-      // since a login slot past its deadline is treated as quarantined.
-      logger.warn('login outcome unknown: slot quarantined', fields);
-      result = await store.quarantineLogin(
-        pool.name,
-        slotId,
-        slot.reservation,
-        {
-          state: 'quarantined',
-          reason: 'login-outcome-unknown',
-          reservedAt: slot.reservedAt,
-          freeAt: slot.freeAt,
-        },
-      );
-    }
-    return this.#remember(result.item) ?? (await this.#load(pool));
-  }
-
-  #loginError(error: unknown): unknown {
-    if (error instanceof LoginRejectedError) {
-      return new BreakerOpenError(error.upstreamCode);
-    }
-    return error;
   }
 
   #newLease(
@@ -627,13 +462,4 @@ const holdsLease = (
 ): boolean => {
   const slot = item.sessions[slotId];
   return slot?.state === 'ready' && slot.lease?.id === leaseId;
-};
-
-const hasReservation = (
-  item: PoolItem,
-  slotId: string,
-  reservation: string,
-): boolean => {
-  const slot = item.sessions[slotId];
-  return slot?.state === 'login' && slot.reservation === reservation;
 };

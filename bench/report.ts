@@ -119,7 +119,8 @@ export const renderReport = (r: BenchResults): string => {
       ],
     ),
     `Contention: cap ${c.cap}, ${c.jobMs} ms jobs, ${c.durationMs / 1000} s ` +
-      `per level, consumer deadline ${c.deadlineMs / 1000} s, over HTTP`,
+      `per level, consumer deadline ${c.deadlineMs / 1000} s, over HTTP; ` +
+      '429s: share of check-out answers',
     table(
       [
         'workers',
@@ -130,7 +131,6 @@ export const renderReport = (r: BenchResults): string => {
         'max',
         'ideal wait',
         '429s',
-        'gave up',
         'late grants',
         'broker max ms',
         'Jain',
@@ -149,7 +149,6 @@ export const renderReport = (r: BenchResults): string => {
         l.waitMs.max,
         l.idealWaitMs,
         pct(l.share429),
-        pct(l.gaveUp / Math.max(1, l.gaveUp + l.jobs)),
         l.lateGrants,
         l.serverMs.max,
         l.jain,

@@ -57,9 +57,9 @@ const FULL: BenchSettings = {
 const QUICK: BenchSettings = {
   mode: 'quick',
   cap: 10,
-  roundTrips: { repeats: 5, containers: [2, 8] },
+  roundTrips: { repeats: 3, containers: [2, 8] },
   latency: { samples: 60, ceilingMs: 500 },
-  logins: { leases: 100, workers: 20, jobMs: 10 },
+  logins: { leases: 60, workers: 20, jobMs: 10 },
   contention: {
     ...FULL.contention,
     // 200 workers take ~12 s to drain here: the full run alone has them.

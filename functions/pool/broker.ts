@@ -218,7 +218,10 @@ export class Broker {
           },
         );
         view = this.#remember(result.item) ?? (await this.#load(pool));
-        if (result.ok || holdsLease(view, step.slotId, lease.id)) {
+        if (
+          (result.ok || holdsLease(view, step.slotId, lease.id)) &&
+          this.#stillRunning(lease)
+        ) {
           await this.#giveBackIfOverQuota(pool, view, step.slotId, lease);
           return this.#granted(pool, step.slot, lease, credentials, false);
         }
@@ -234,10 +237,11 @@ export class Broker {
           now,
         );
         view = attempt.view;
-        if (attempt.minted?.lease) {
+        if (attempt.minted?.lease && this.#stillRunning(attempt.minted.lease)) {
           const { session, lease } = attempt.minted;
           return this.#granted(pool, session, lease, credentials, true);
         }
+        if (attempt.minted) continue;
         if (attempt.error instanceof BreakerOpenError) throw attempt.error;
         if (attempt.error === undefined) continue;
         lastLoginError = attempt.error;
@@ -366,6 +370,15 @@ export class Broker {
       baseUrl: credentials.baseUrl,
       headers: { Authorization: session.token, 'api-key': credentials.apiKey },
     };
+  }
+
+  /**
+   * A write the SDK retried for longer than the lease lasts hands back a
+   * lease that is already over, and may be granted to someone else at
+   * once: never answer one of those, plan again instead.
+   */
+  #stillRunning(lease: Lease): boolean {
+    return lease.expiresAt > this.#deps.clock.now();
   }
 
   /** Refuses check-outs while the upstream's quota is known to be used up. */

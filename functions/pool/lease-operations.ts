@@ -131,6 +131,12 @@ export class LeaseOperations {
     ) {
       return { result: 'already-returned' };
     }
+    if (!current && action.kind === 'drop' && slot.lease?.id === leaseId) {
+      // The session this lease held is gone: this drop was applied and the
+      // SDK retried it, or a sweep freed the slot after the lease ran out.
+      // Either way it was freed once, and nothing is left to change.
+      return { result: 'dropped' };
+    }
     throw this.#failure(
       result,
       slotId,

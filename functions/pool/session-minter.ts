@@ -147,7 +147,8 @@ export class SessionMinter {
     );
     const view =
       this.#deps.remember(finished.item) ?? (await this.#deps.load(pool));
-    if (!finished.ok && view.sessions[slotId]?.state !== 'ready') {
+    const current = view.sessions[slotId];
+    if (!finished.ok && current?.state !== 'ready') {
       // Only a drop after `freeAt` removes a reservation, which needs the
       // login to have outlived a whole session lifetime.
       logger.error('reservation vanished before the login finished', {
@@ -161,7 +162,13 @@ export class SessionMinter {
       slot: slotId,
       login_ms: finishedAt - now,
     });
-    return { view, minted: { session, ...(lease ? { lease } : {}) } };
+    // A finish the SDK retried may land after the new lease ran out and the
+    // session was leased again: then the session is minted, but not ours.
+    const ours =
+      lease !== undefined &&
+      (finished.ok ||
+        (current?.state === 'ready' && current.lease?.id === lease.id));
+    return { view, minted: { session, ...(ours ? { lease } : {}) } };
   }
 
   /** Applies the design's failure rules to a login that threw. */

@@ -79,26 +79,65 @@ describe('Middleware: leasedSession', () => {
   });
 
   it('renews the lease while a long handler runs, and leaves no timer behind', async () => {
-    // Prepare
-    const timersBefore = activeTimers();
+    // Prepare: watch the renewal timers the middleware starts and stops.
+    const renewals: { handle: unknown; fired: boolean; cleared: boolean }[] =
+      [];
+    const realSetTimeout = global.setTimeout;
+    const realClearTimeout = global.clearTimeout;
+    const setSpy = jest.spyOn(global, 'setTimeout').mockImplementation(((
+      fn: (...args: unknown[]) => void,
+      ms?: number,
+    ) => {
+      if (fn.name !== 'renew') return realSetTimeout(fn, ms);
+      const entry = {
+        handle: undefined as unknown,
+        fired: false,
+        cleared: false,
+      };
+      entry.handle = realSetTimeout(() => {
+        entry.fired = true;
+        fn();
+      }, ms);
+      renewals.push(entry);
+      return entry.handle;
+    }) as typeof setTimeout);
+    const clearSpy = jest
+      .spyOn(global, 'clearTimeout')
+      .mockImplementation((handle) => {
+        for (const entry of renewals)
+          if (entry.handle === handle) entry.cleared = true;
+        realClearTimeout(handle as NodeJS.Timeout);
+      });
     let expiresAtStart = '';
     const handler = middy(
       async (_event: unknown, context: LeasedSessionContext) => {
         expiresAtStart = context.session.lease.expiresAt;
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        await new Promise((resolve) => realSetTimeout(resolve, 3_000));
         return context.session.lease.expiresAt;
       },
     ).use(leasedSession({ client, leaseSeconds: 2 }));
 
     // Act
-    const expiresAtEnd = await handler({}, lambdaContext());
+    let expiresAtEnd: string;
+    try {
+      expiresAtEnd = await handler({}, lambdaContext());
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
 
-    // Assess: renewed past the original 2 s, checked in without LEASE_LOST.
+    // Assess: renewed past the original 2 s, checked in without LEASE_LOST,
+    // and every renewal timer either ran or was cleared.
     expect(Date.parse(expiresAtEnd)).toBeGreaterThan(
       Date.parse(expiresAtStart),
     );
     expect(await status()).toMatchObject({ leased: 0, idle: 1 });
-    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    expect(
+      renewals.filter((entry) => entry.fired).length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(renewals.filter((entry) => !entry.fired && !entry.cleared)).toEqual(
+      [],
+    );
   });
 
   it.each([
@@ -111,6 +150,3 @@ describe('Middleware: leasedSession', () => {
     );
   });
 });
-
-const activeTimers = (): number =>
-  process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;

@@ -1,0 +1,103 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Broker } from '../../functions/pool/broker';
+import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
+import { localAwsClientConfig } from '../../local/aws-local';
+import {
+  createTestBroker,
+  OTHER_PRINCIPAL,
+  PRINCIPAL,
+  TEST_TIMINGS,
+  type TestBroker,
+} from '../helpers/broker';
+import { testDynamoDbEndpoint } from '../helpers/dynamodb';
+import { STORE_WRITES } from '../helpers/dynamodb-faults';
+import { knownBug } from './known-bug';
+
+const POOL = 'default';
+/** How long each lost race takes, on the broker's clock. */
+const RACE_MS = 100;
+const RACES = 30;
+
+describe('Check-out under contention', () => {
+  let t: TestBroker;
+  let other: DynamoDBClient;
+  let rival: Broker;
+
+  beforeEach(async () => {
+    t = await createTestBroker({ cap: 1 });
+    other = new DynamoDBClient(localAwsClientConfig(testDynamoDbEndpoint()));
+    rival = new Broker({
+      store: new DynamoDbPoolStore(other, t.table.tableName),
+      clock: t.clock,
+      login: t.fake.login,
+      logger: new Logger({ serviceName: 'rival', logLevel: 'SILENT' }),
+      pools: [{ name: POOL, cap: 1, credentials: t.credentials }],
+      timings: TEST_TIMINGS,
+    });
+    // One idle session that a busy rival takes and returns again and again.
+    const first = await t.broker.checkOut(POOL, {
+      principal: PRINCIPAL,
+      leaseMs: 60_000,
+      waitMs: 0,
+    });
+    await t.broker.checkIn(POOL, first.leaseId, {
+      principal: PRINCIPAL,
+      generation: first.generation,
+      outcome: 'ok',
+    });
+  });
+
+  afterEach(async () => {
+    other.destroy();
+    await t.table.drop();
+  });
+
+  knownBug(
+    'stops trying once its wait is over, however many races it keeps losing',
+    async () => {
+      // Prepare: before each of this caller's lease writes, the rival leases
+      // the session and returns it, so the write finds a newer generation.
+      let attempts = 0;
+      t.table.client.middlewareStack.add(
+        (next) => async (args) => {
+          if (STORE_WRITES.leaseIdle(args.input as never)) {
+            attempts += 1;
+            if (attempts <= RACES) {
+              const taken = await rival.checkOut(POOL, {
+                principal: OTHER_PRINCIPAL,
+                leaseMs: 60_000,
+                waitMs: 0,
+              });
+              await rival.checkIn(POOL, taken.leaseId, {
+                principal: OTHER_PRINCIPAL,
+                generation: taken.generation,
+                outcome: 'ok',
+              });
+              t.clock.advance(RACE_MS);
+            }
+          }
+          return next(args);
+        },
+        { step: 'finalizeRequest', priority: 'low', name: 'rival-wins' },
+      );
+      const started = t.clock.now();
+
+      // Act: a caller that asked to wait one second at most.
+      const answer = await t.broker
+        .checkOut(POOL, {
+          principal: PRINCIPAL,
+          leaseMs: 60_000,
+          waitMs: 1_000,
+        })
+        .catch((error: unknown) => error);
+
+      // Assess: answered within its wait (plus the one race in flight),
+      // with 429, rather than after every race the rival chose to run.
+      expect(t.clock.now() - started).toBeLessThanOrEqual(1_000 + RACE_MS);
+      expect(answer).toMatchObject({ code: 'POOL_EXHAUSTED' });
+      expect(attempts).toBeLessThan(RACES);
+    },
+    30_000,
+  );
+});

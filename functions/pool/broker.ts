@@ -23,7 +23,7 @@ import {
   type QuotaSeen,
   type SessionSlot,
 } from './model';
-import { planCheckOut, planReserve } from './planner';
+import { nextChangeAt, planCheckOut, planReserve } from './planner';
 import { quotaResetAt } from './quota';
 import { SessionMinter } from './session-minter';
 import type { PoolStore } from './store';
@@ -193,7 +193,16 @@ export class Broker {
     let backoffMs = FIRST_BACKOFF_MS;
     let lastLoginError: unknown;
 
-    for (;;) {
+    for (let attempt = 0; ; attempt += 1) {
+      // Lost races retry at once, without a wait step: stop them at the
+      // deadline too, or a caller could outlive its wait (and API Gateway).
+      if (attempt > 0 && clock.now() >= deadline) {
+        const now = clock.now();
+        throw this.#exhausted(
+          nextChangeAt(view, now) ?? now + 1000,
+          lastLoginError,
+        );
+      }
       const credentials = await pool.credentials.get();
       const now = clock.now();
       this.#assertQuota(view, now);

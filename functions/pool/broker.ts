@@ -97,6 +97,8 @@ export interface PoolStatus extends PoolCounts {
 
 const FIRST_BACKOFF_MS = 25;
 const MAX_BACKOFF_MS = 400;
+/** Immediate retries allowed past the deadline, for stale-copy misses. */
+const FREE_RETRIES = 3;
 
 /**
  * Leases upstream sessions without ever letting more than `cap` of them
@@ -196,7 +198,10 @@ export class Broker {
     for (let attempt = 0; ; attempt += 1) {
       // Lost races retry at once, without a wait step: stop them at the
       // deadline too, or a caller could outlive its wait (and API Gateway).
-      if (attempt > 0 && clock.now() >= deadline) {
+      // The first retries are spared: a stale copy's miss is answered with
+      // the pool as it is, and even a caller that will not wait gets to
+      // use that.
+      if (attempt >= FREE_RETRIES && clock.now() >= deadline) {
         const now = clock.now();
         throw this.#exhausted(
           nextChangeAt(view, now) ?? now + 1000,

@@ -8,7 +8,9 @@ import {
 import { recordFigures, SOAK } from './report';
 
 /** Runs per route: a quick sample in CI, thousands in the soak. */
-const RUNS = Number(process.env.BROKER_FC_RUNS ?? (SOAK ? 3_000 : 120));
+const RUNS = Number(process.env.BROKER_FC_RUNS ?? (SOAK ? 2_000 : 120));
+/** Per property: generous, since the soak sends thousands of requests. */
+const TIMEOUT_MS = SOAK ? 900_000 : 120_000;
 /** Fixed so a failure replays; fast-check prints it with the path. */
 const SEED = Number(process.env.BROKER_FC_SEED ?? 20_261_203);
 
@@ -389,121 +391,141 @@ describe('Lease API: hostile input, property-based', () => {
     property: fc.IAsyncProperty<T>,
   ) => fc.assert(property, { numRuns: RUNS, seed: SEED, endOnFailure: true });
 
-  it('answers any check-out with a success or a stable 4xx, never a 5xx', async () => {
-    await check(
-      fc.asyncProperty(
-        poolSegment,
-        checkOutBody,
-        envelope,
-        async (pool, body, env) => {
-          // Prepare, Act, Assess: one request per run, checked by probe.
-          const path = `/v1/pools/${pool}/leases`;
-          const answer = await probe(
-            'check-out',
-            send('POST', path, body, env),
-          );
-          await restore(answer, path, env.principal);
-        },
-      ),
-    );
-  }, 120_000);
-
-  it('answers any renew with a success or a stable 4xx, never a 5xx', async () => {
-    await check(
-      fc.asyncProperty(
-        poolSegment,
-        leaseSegment,
-        renewBody,
-        envelope,
-        async (pool, lease, body, env) => {
-          const path = `/v1/pools/${pool}/leases/${resolve(lease)}/renew`;
-          const answer = await probe('renew', send('POST', path, body, env));
-          await restore(answer, path, env.principal);
-        },
-      ),
-    );
-  }, 120_000);
-
-  it('answers any check-in with a success or a stable 4xx, never a 5xx', async () => {
-    await check(
-      fc.asyncProperty(
-        poolSegment,
-        leaseSegment,
-        checkInBody,
-        envelope,
-        async (pool, lease, body, env) => {
-          const path = `/v1/pools/${pool}/leases/${resolve(lease)}`;
-          const answer = await probe(
-            'check-in',
-            send('DELETE', path, body, env),
-          );
-          await restore(answer, path, env.principal);
-        },
-      ),
-    );
-  }, 120_000);
-
-  it('answers any status read with the counts or a stable 4xx, never a 5xx', async () => {
-    await check(
-      fc.asyncProperty(
-        poolSegment,
-        fc.option(hostileText, { nil: undefined }),
-        envelope,
-        async (pool, body, env) => {
-          const answer = await probe(
-            'status',
-            send('GET', `/v1/pools/${pool}`, body, env),
-          );
-          if (answer.status === 200) {
-            expect(JSON.stringify(answer.body)).not.toMatch(/token-\d/);
-          }
-        },
-      ),
-    );
-  }, 120_000);
-
-  it('answers any other method and path with a stable 4xx', async () => {
-    await check(
-      fc.asyncProperty(
-        fc.constantFrom(
-          'GET',
-          'POST',
-          'PUT',
-          'PATCH',
-          'DELETE',
-          'HEAD',
-          'OPTIONS',
-          'TRACE',
-          'BREW',
+  it(
+    'answers any check-out with a success or a stable 4xx, never a 5xx',
+    async () => {
+      await check(
+        fc.asyncProperty(
+          poolSegment,
+          checkOutBody,
+          envelope,
+          async (pool, body, env) => {
+            // Prepare, Act, Assess: one request per run, checked by probe.
+            const path = `/v1/pools/${pool}/leases`;
+            const answer = await probe(
+              'check-out',
+              send('POST', path, body, env),
+            );
+            await restore(answer, path, env.principal);
+          },
         ),
-        fc.oneof(
-          fc
-            .webPath()
-            .map((path) => (path.startsWith('/') ? path : `/${path}`)),
-          fc
-            .array(fc.string({ unit: 'binary', maxLength: 12 }), {
-              maxLength: 6,
-            })
-            .map(
-              (segments) => `/${segments.map(encodeURIComponent).join('/')}`,
-            ),
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'answers any renew with a success or a stable 4xx, never a 5xx',
+    async () => {
+      await check(
+        fc.asyncProperty(
+          poolSegment,
+          leaseSegment,
+          renewBody,
+          envelope,
+          async (pool, lease, body, env) => {
+            const path = `/v1/pools/${pool}/leases/${resolve(lease)}/renew`;
+            const answer = await probe('renew', send('POST', path, body, env));
+            await restore(answer, path, env.principal);
+          },
+        ),
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'answers any check-in with a success or a stable 4xx, never a 5xx',
+    async () => {
+      await check(
+        fc.asyncProperty(
+          poolSegment,
+          leaseSegment,
+          checkInBody,
+          envelope,
+          async (pool, lease, body, env) => {
+            const path = `/v1/pools/${pool}/leases/${resolve(lease)}`;
+            const answer = await probe(
+              'check-in',
+              send('DELETE', path, body, env),
+            );
+            await restore(answer, path, env.principal);
+          },
+        ),
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'answers any status read with the counts or a stable 4xx, never a 5xx',
+    async () => {
+      await check(
+        fc.asyncProperty(
+          poolSegment,
+          fc.option(hostileText, { nil: undefined }),
+          envelope,
+          async (pool, body, env) => {
+            const answer = await probe(
+              'status',
+              send('GET', `/v1/pools/${pool}`, body, env),
+            );
+            if (answer.status === 200) {
+              expect(JSON.stringify(answer.body)).not.toMatch(/token-\d/);
+            }
+          },
+        ),
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'answers any other method and path with a stable 4xx',
+    async () => {
+      await check(
+        fc.asyncProperty(
           fc.constantFrom(
-            '/v1/pools',
-            '/v1/pools/',
-            '/v2/pools/default',
-            '/v1/pools/default/leases/x/y/z',
+            'GET',
+            'POST',
+            'PUT',
+            'PATCH',
+            'DELETE',
+            'HEAD',
+            'OPTIONS',
+            'TRACE',
+            'BREW',
           ),
+          fc.oneof(
+            fc
+              .webPath()
+              .map((path) => (path.startsWith('/') ? path : `/${path}`)),
+            fc
+              .array(fc.string({ unit: 'binary', maxLength: 12 }), {
+                maxLength: 6,
+              })
+              .map(
+                (segments) => `/${segments.map(encodeURIComponent).join('/')}`,
+              ),
+            fc.constantFrom(
+              '/v1/pools',
+              '/v1/pools/',
+              '/v2/pools/default',
+              '/v1/pools/default/leases/x/y/z',
+            ),
+          ),
+          fc.option(hostileText, { nil: undefined }),
+          envelope,
+          async (method, path, body, env) => {
+            const answer = await probe(
+              'other routes',
+              send(method, path, body, env),
+            );
+            await restore(answer, path, env.principal);
+          },
         ),
-        fc.option(hostileText, { nil: undefined }),
-        envelope,
-        async (method, path, body, env) => {
-          const answer = await probe(
-            'other routes',
-            send(method, path, body, env),
-          );
-          await restore(answer, path, env.principal);
-        },
-      ),
-    );
-  }, 120_000);
+      );
+    },
+    TIMEOUT_MS,
+  );
 });

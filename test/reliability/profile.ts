@@ -60,7 +60,7 @@ export const drawProfile = (random: SeededRandom): FaultProfile => ({
   passwordChange: random.chance(0.15),
   apiKeyChange: random.chance(0.12),
   foreignSessions: random.chance(0.1) ? random.int(1, 3) : 0,
-  jumpRate: maybe(random, 0.5, 0.1, 0.4),
+  jumpRate: maybe(random, 0.8, 0.1, 0.4),
   containers: random.int(1, 4),
   sweeper: random.chance(0.6),
 });

@@ -1,15 +1,19 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Broker, GrantedLease } from '../../functions/pool/broker';
-import { sweepPool } from '../../functions/pool/maintenance';
-import { emptyPool } from '../../functions/pool/model';
 import { sleep } from '../../functions/shared/clock';
 import { BrokerError } from '../../functions/shared/errors';
-import { NO_UPSTREAM_FAULTS } from '../helpers/counting-upstream';
-import { NO_DYNAMODB_FAULTS } from '../helpers/dynamodb-faults';
 import { type SeededRandom, seededRandom } from '../helpers/seeded-random';
+import {
+  faultCounts,
+  jumpAhead,
+  operate,
+  type Stage,
+  sweepAlongside,
+  warmUp,
+} from './background';
 import { drawProfile, type FaultProfile } from './profile';
-import { buildWorld, WORLD_TIMINGS, type World } from './world';
+import { Tally } from './tally';
+import { buildWorld, type World } from './world';
 
 /** What one seeded schedule did and found. */
 export interface ScheduleResult {
@@ -93,16 +97,6 @@ interface Holding {
   released: boolean;
 }
 
-/** Tallies keyed by name, printed and summed into the report. */
-class Tally {
-  public readonly counts: Record<string, number> = {};
-
-  public add(key: string, by = 1): void {
-    if (by === 0) return;
-    this.counts[key] = (this.counts[key] ?? 0) + by;
-  }
-}
-
 const codeOf = (error: unknown): string | undefined =>
   error instanceof BrokerError && TYPED_CODES.has(error.code)
     ? error.code
@@ -151,7 +145,7 @@ export const runSchedule = async (options: {
     checkOuts: run.checkOuts,
     durationMs: Date.now() - started,
     outcomes: run.outcomes.counts,
-    faults: run.faultCounts(),
+    faults: faultCounts(world, run.events),
     refusals: run.refusals.counts,
     maxOverrunMs: run.maxOverrunMs,
     upstreamPeakLive: world.upstream.counters.peakLive,
@@ -182,10 +176,18 @@ class ScheduleRun {
   ) {}
 
   public async execute(callers: number): Promise<void> {
-    await this.#warmUp();
-    const background = [this.#jumps()];
-    if (this.profile.sweeper) background.push(this.#sweeps());
-    const operator = this.#operator();
+    await warmUp(this.world, this.random);
+    const stage: Stage = {
+      world: this.world,
+      random: this.random,
+      profile: this.profile,
+      events: this.events,
+      running: () => this.#running,
+      typed: (error, where) => this.#typed(error, where),
+    };
+    const background = [jumpAhead(stage)];
+    if (this.profile.sweeper) background.push(sweepAlongside(stage));
+    const operator = operate(stage);
     try {
       await Promise.all(
         Array.from({ length: callers }, (_, caller) => this.#caller(caller)),
@@ -197,40 +199,6 @@ class ScheduleRun {
     // Changes the operator has yet to make would come after the callers;
     // they only matter while callers run.
     await Promise.race([operator, sleep(0)]);
-  }
-
-  /**
-   * Most schedules start in a steady state: warm containers, a pool item
-   * with some idle sessions. The rest start cold, where every container's
-   * first read and write of the item race, and fifty callers race to log
-   * in the first sessions.
-   */
-  async #warmUp(): Promise<void> {
-    const { world, random } = this;
-    if (random.chance(0.25)) return;
-    await world.sweeper.store
-      .create(emptyPool(world.pool, world.clock.now()))
-      .catch(() => undefined);
-    // Setup, not the test: no faults until the callers start.
-    const { faults } = world.upstream;
-    const rates = world.faults.rates;
-    world.upstream.faults = NO_UPSTREAM_FAULTS;
-    world.faults.rates = NO_DYNAMODB_FAULTS;
-    const sessions = random.int(0, world.cap);
-    for (let i = 0; i < sessions; i += 1) {
-      const minted = await world.callers.run(
-        { die: () => undefined, sweep: true },
-        () => world.sweeper.broker.mintIdle(world.pool).catch(() => 'failed'),
-      );
-      if (minted !== 'minted') break;
-    }
-    await Promise.all(
-      world.brokers.map((broker) =>
-        broker.status(world.pool).catch(() => undefined),
-      ),
-    );
-    world.upstream.faults = faults;
-    world.faults.rates = rates;
   }
 
   /** Checks the upstream's count and the pool item against the ledger. */
@@ -246,39 +214,6 @@ class ScheduleRun {
     this.violations.push(...faults.violations, ...(await faults.audit(pool)));
   }
 
-  public faultCounts(): Record<string, number> {
-    const { upstream, faults, secretCounters } = this.world;
-    const c = upstream.counters;
-    const e = this.events.counts;
-    const counts: Record<string, number> = {
-      'upstream: slow login': c.slow,
-      'upstream: login failed (503)': c.failed,
-      'upstream: session made, answer lost': c.unknown,
-      'upstream: session timed out (200003)': c.killed,
-      'upstream: call failed, other reason': c.otherErrors,
-      'upstream: login rejected (wrong password or api-key)': c.rejected,
-      'upstream: login refused at the cap (foreign sessions)': c.capRefusals,
-      'upstream: password changed': e.passwordChange ?? 0,
-      'upstream: api-key changed': e.apiKeyChange ?? 0,
-      'dynamodb: throttled': faults.injected.throttle,
-      'dynamodb: conditional check failed (storm)':
-        faults.injected.conditionalStorm,
-      'dynamodb: timeout after the write was applied':
-        faults.injected.timeoutAfterWrite,
-      'dynamodb: outage (attempts refused)': faults.outageAttempts,
-      'secrets manager: throttled': secretCounters.throttled,
-      'secrets manager: read during an outage': secretCounters.failedWhileDown,
-      'process: died between reserve and login answer': c.crashed,
-      'process: holder never checked in': e.abandon ?? 0,
-      'process: check-in after the lease expired': e.late ?? 0,
-      'process: sweep died mid-run': e.sweepDied ?? 0,
-      'clock: jumped ahead': e.jump ?? 0,
-    };
-    return Object.fromEntries(
-      Object.entries(counts).filter(([, value]) => value > 0),
-    );
-  }
-
   async #caller(caller: number): Promise<void> {
     const { random } = this;
     const broker = this.world.brokers[
@@ -290,8 +225,9 @@ class ScheduleRun {
     for (let round = 0; round < rounds; round += 1) {
       const behaviour = random.pick(BEHAVIOURS);
       const leaseMs =
+        // The API's shortest lease is a second; jumps of the clock end them.
         behaviour === 'late' || behaviour === 'abandon'
-          ? random.int(20, 80)
+          ? random.int(1_000, 2_000)
           : random.int(2_000, 10_000);
       this.checkOuts += 1;
       const waitMs = random.chance(0.4) ? 0 : random.int(30, 250);
@@ -332,11 +268,10 @@ class ScheduleRun {
     const started = Date.now();
     const finish = <T>(value: T): T => {
       const tookMs = Date.now() - started - request.waitMs;
-      if (
-        process.env.BROKER_RELIABILITY_DEBUG &&
-        steps.length > Number(process.env.BROKER_DEBUG_STEPS ?? 12)
-      ) {
-        process.stdout.write(`overrun ${tookMs} ms: ${steps.join(' ')}\n`);
+      if (process.env.BROKER_RELIABILITY_DEBUG && steps.length > 12) {
+        process.stderr.write(
+          `slow check-out, ${tookMs} ms past its wait: ${steps.join(' ')}\n`,
+        );
       }
       return value;
     };
@@ -367,8 +302,12 @@ class ScheduleRun {
       return;
     }
     if (behaviour === 'late') {
-      this.events.add('late');
-      await sleep(lease.expiresAt - world.clock.now() + random.int(30, 120));
+      // Holds on until a jump of the clock ends the lease, or gives up.
+      const until = Date.now() + random.int(100, 400);
+      while (world.clock.now() < lease.expiresAt && Date.now() < until) {
+        await sleep(10);
+      }
+      if (world.clock.now() >= lease.expiresAt) this.events.add('late');
     }
     if (behaviour === 'renew') {
       await this.#renew(broker, lease, holding, match);
@@ -447,7 +386,8 @@ class ScheduleRun {
           `renew of ${lease.leaseId} ran past the session's life`,
         );
       }
-      holding.expiresAt = Math.max(holding.expiresAt, renewed.expiresAt);
+      // A renew sets the expiry afresh: it may shorten the lease too.
+      holding.expiresAt = renewed.expiresAt;
       holding.renewed += 1;
     } catch (error) {
       this.#typed(error, 'renew');
@@ -559,135 +499,5 @@ class ScheduleRun {
       return;
     }
     if (where === 'check-out') this.outcomes.add(code);
-  }
-
-  /** Moves the clock ahead now and then, never while a reserve is in flight. */
-  async #jumps(): Promise<void> {
-    const { world, random, profile } = this;
-    while (this.#running) {
-      await sleep(random.int(15, 60));
-      if (!random.chance(profile.jumpRate)) continue;
-      // A reserve's deadlines come from the clock read just before it; a
-      // jump inside that window would model a container frozen for longer
-      // than the skew margin, which a Lambda invocation never is.
-      if (world.faults.reservesInFlight > 0) continue;
-      const ending = random.chance(0.25);
-      world.clock.jump(
-        ending
-          ? WORLD_TIMINGS.sessionLifetimeMs + random.int(6_000, 10_000)
-          : random.int(100, 4_000),
-      );
-      this.events.add('jump');
-    }
-  }
-
-  /** Credential changes and outages, as operators and AWS cause them. */
-  async #operator(): Promise<void> {
-    const { world, random, profile } = this;
-    const at = async (ms: number) => {
-      await sleep(ms);
-      if (!this.#running) throw new Error('schedule over');
-    };
-    const steps: Promise<void>[] = [];
-    if (profile.secretOutageAtStart) {
-      steps.push(
-        at(random.int(50, 250)).then(() => {
-          world.secret.down = false;
-        }),
-      );
-    }
-    if (profile.secretOutageMidway) {
-      const start = random.int(100, 400);
-      const length = random.int(50, 300);
-      steps.push(
-        at(start).then(async () => {
-          world.secret.down = true;
-          await at(length);
-          world.secret.down = false;
-        }),
-      );
-    }
-    if (profile.dynamodbOutage) {
-      const start = random.int(100, 500);
-      const length = random.int(30, 200);
-      steps.push(
-        at(start).then(async () => {
-          world.faults.outage = true;
-          await at(length);
-          world.faults.outage = false;
-        }),
-      );
-    }
-    const change = (field: 'password' | 'apiKey', event: string) => {
-      const start = random.int(50, 500);
-      const lag = random.int(20, 300);
-      steps.push(
-        at(start).then(async () => {
-          const value = `${field}-${random.hex(12)}`;
-          world.upstream.account = {
-            ...world.upstream.account,
-            [field]: value,
-          };
-          this.events.add(event);
-          await at(lag);
-          world.secret[field] = value;
-          world.secret.version += 1;
-        }),
-      );
-    };
-    if (profile.foreignSessions > 0) {
-      world.upstream.foreign = profile.foreignSessions;
-      steps.push(
-        at(random.int(100, 600)).then(() => {
-          world.upstream.foreign = 0;
-        }),
-      );
-    }
-    if (profile.passwordChange) change('password', 'passwordChange');
-    if (profile.apiKeyChange) change('apiKey', 'apiKeyChange');
-    await Promise.all(steps).catch(() => undefined);
-  }
-
-  /** The rotation function, racing the callers; it may die mid-sweep. */
-  async #sweeps(): Promise<void> {
-    const { world, random } = this;
-    const logger = new Logger({ serviceName: 'sweep', logLevel: 'SILENT' });
-    while (this.#running) {
-      await sleep(random.int(100, 300));
-      let die: () => void = () => undefined;
-      const died = new Promise<'died'>((resolve) => {
-        die = () => resolve('died');
-      });
-      const sweep = world.callers.run({ die, sweep: true }, () =>
-        sweepPool(
-          {
-            store: world.sweeper.store,
-            clock: world.clock,
-            logger,
-            broker: world.sweeper.broker,
-            secretVersion: async () => `v${world.secret.version}`,
-          },
-          {
-            refreshAheadMs: 20_000,
-            demandWindowMs: 30_000,
-            refreshMinSessions: 0,
-            refreshMaxSessions: world.cap,
-            claimMs: 2_000,
-          },
-          world.pool,
-        ),
-      );
-      const ended = await Promise.race([
-        sweep.then(
-          () => 'done' as const,
-          (error: unknown) => {
-            this.#typed(error, 'sweep');
-            return 'done' as const;
-          },
-        ),
-        died,
-      ]);
-      if (ended === 'died') this.events.add('sweepDied');
-    }
   }
 }

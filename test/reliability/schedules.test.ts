@@ -5,7 +5,7 @@ import { recordFigures, SOAK } from './report';
 import type { ScheduleResult } from './schedule';
 
 /** Schedules per run: the CI subset, or the soak's full set. */
-const SCHEDULES = Number(process.env.BROKER_SCHEDULES ?? (SOAK ? 500 : 100));
+const SCHEDULES = Number(process.env.BROKER_SCHEDULES ?? (SOAK ? 300 : 100));
 const CALLERS = 50;
 /** Schedules run at once, each on its own pool: DynamoDB Local is the limit. */
 const LANES = Number(process.env.BROKER_LANES ?? 2);
@@ -66,7 +66,10 @@ describe('Broker under seeded fault schedules (in-process upstream, DynamoDB Loc
       { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const stderr: string[] = [];
-    runner.stderr?.on('data', (chunk) => stderr.push(String(chunk)));
+    runner.stderr?.on('data', (chunk) => {
+      stderr.push(String(chunk));
+      if (process.env.BROKER_RELIABILITY_DEBUG) process.stderr.write(chunk);
+    });
     createInterface({ input: runner.stdout as NodeJS.ReadableStream }).on(
       'line',
       (line) => {
@@ -187,6 +190,6 @@ describe('Broker under seeded fault schedules (in-process upstream, DynamoDB Loc
         expect(result.outcomes).not.toHaveProperty('untyped (check-out)');
       }
     },
-    180_000,
+    SOAK ? 900_000 : 180_000,
   );
 });

@@ -362,7 +362,11 @@ export class DynamoDbPoolStore implements PoolStore {
         const item = error.Item
           ? (unmarshall(error.Item) as PoolItem)
           : undefined;
-        return { ok: false, item };
+        return {
+          ok: false,
+          item,
+          retried: (error.$metadata.attempts ?? 1) > 1,
+        };
       }
       throw error;
     }

@@ -131,10 +131,17 @@ export class LeaseOperations {
     ) {
       return { result: 'already-returned' };
     }
-    if (!current && action.kind === 'drop' && slot.lease?.id === leaseId) {
-      // The session this lease held is gone: this drop was applied and the
-      // SDK retried it, or a sweep freed the slot after the lease ran out.
-      // Either way it was freed once, and nothing is left to change.
+    if (
+      !current &&
+      action.kind === 'drop' &&
+      slot.lease?.id === leaseId &&
+      result.retried
+    ) {
+      // The session is gone after the SDK sent this drop more than once:
+      // most likely an attempt was applied and its answer lost. The slot
+      // was freed once either way. A drop sent once that finds the session
+      // gone was beaten to it (a sweep, or the holder of a later lease
+      // seen by another container), and is told so below.
       return { result: 'dropped' };
     }
     throw this.#failure(

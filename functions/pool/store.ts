@@ -17,7 +17,16 @@ import type {
  */
 export type WriteResult =
   | { readonly ok: true; readonly item: PoolItem }
-  | { readonly ok: false; readonly item: PoolItem | undefined };
+  | {
+      readonly ok: false;
+      readonly item: PoolItem | undefined;
+      /**
+       * The SDK sent this write more than once. An earlier attempt may have
+       * been applied, its answer lost, and the condition then failed on
+       * the write's own effect: only then may a failure be read as done.
+       */
+      readonly retried: boolean;
+    };
 
 export interface LeaseMatch {
   readonly leaseId: string;

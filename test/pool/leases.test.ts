@@ -1,3 +1,6 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Broker } from '../../functions/pool/broker';
+import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
 import {
   LeaseExpiredError,
   LeaseLostError,
@@ -8,6 +11,7 @@ import {
   createTestBroker,
   OTHER_PRINCIPAL,
   PRINCIPAL,
+  TEST_TIMINGS,
   type TestBroker,
 } from '../helpers/broker';
 
@@ -228,6 +232,42 @@ describe('Class: Broker', () => {
       expect(await t.broker.status('default')).toMatchObject({ live: 0 });
       const fresh = await t.broker.checkOut('default', checkOut);
       expect(fresh.headers.Authorization).toBe('token-2');
+    });
+
+    it('refuses a late drop once a later holder dropped the session through another container', async () => {
+      // Prepare: this container grants the lease and keeps its copy of it.
+      const stale = await t.broker.checkOut('default', {
+        ...checkOut,
+        leaseMs: 1_000,
+      });
+      t.clock.advance(2_000);
+      const elsewhere = new Broker({
+        store: new DynamoDbPoolStore(t.table.client, t.table.tableName),
+        clock: t.clock,
+        login: t.fake.login,
+        logger: new Logger({ serviceName: 'elsewhere', logLevel: 'SILENT' }),
+        pools: [{ name: 'default', cap: 1, credentials: t.credentials }],
+        timings: TEST_TIMINGS,
+      });
+      const later = await elsewhere.checkOut('default', checkOut);
+      await elsewhere.checkIn('default', later.leaseId, {
+        principal: PRINCIPAL,
+        generation: later.generation,
+        outcome: 'rejected',
+        upstreamCode: 200003,
+      });
+
+      // Act: the first holder reports the same upstream code, late.
+      const attempt = t.broker.checkIn('default', stale.leaseId, {
+        principal: PRINCIPAL,
+        generation: stale.generation,
+        outcome: 'rejected',
+        upstreamCode: 200003,
+      });
+
+      // Assess: told its lease is gone, and the slot was freed only once.
+      await expect(attempt).rejects.toBeInstanceOf(LeaseNotFoundError);
+      expect(await t.broker.status('default')).toMatchObject({ live: 0 });
     });
 
     it('quarantines a session rejected for another reason', async () => {

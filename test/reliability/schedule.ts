@@ -93,6 +93,8 @@ interface Holding {
   readonly receivedAt: number;
   readonly toldExpiresAt: number;
   renewed: number;
+  /** The expiry the last renew answered, for a violation's message. */
+  renewedTo?: number;
   expiresAt: number;
   released: boolean;
 }
@@ -333,15 +335,26 @@ class ScheduleRun {
           outcome: 'rejected',
           ...(call.code === undefined ? {} : { upstreamCode: call.code }),
         } as const);
+    const steps: string[] = [];
     try {
-      const returned = await broker.checkIn(world.pool, lease.leaseId, {
-        ...match,
-        ...outcome,
-      });
+      const returned = await world.callers.run(
+        { die: () => undefined, steps },
+        () =>
+          broker.checkIn(world.pool, lease.leaseId, { ...match, ...outcome }),
+      );
       firstReturned = true;
-      if (regranted && returned.result !== 'already-returned') {
+      // A drop the SDK sent twice that finds the session gone cannot tell
+      // its own applied first attempt from another holder's drop.
+      const ambiguousDrop =
+        returned.result === 'dropped' &&
+        steps.filter((step) => step === 'checkInDrop').length > 1;
+      if (
+        regranted &&
+        returned.result !== 'already-returned' &&
+        !ambiguousDrop
+      ) {
         this.violations.push(
-          `check-in of ${lease.leaseId} (gen ${lease.generation}) was accepted after the lease was granted again`,
+          `check-in of ${lease.leaseId} (gen ${lease.generation}, ${outcome.outcome}) was accepted after the lease was granted again: ${returned.result}`,
         );
       }
     } catch (error) {
@@ -388,6 +401,7 @@ class ScheduleRun {
       }
       // A renew sets the expiry afresh: it may shorten the lease too.
       holding.expiresAt = renewed.expiresAt;
+      holding.renewedTo = renewed.expiresAt;
       holding.renewed += 1;
     } catch (error) {
       this.#typed(error, 'renew');
@@ -461,7 +475,7 @@ class ScheduleRun {
     const holdings = this.#holdings.get(slot) ?? [];
     for (const other of holdings) {
       if (!other.released && other.expiresAt > now) {
-        const found = `slot ${slot} granted to caller ${caller} (gen ${lease.generation}, expires in ${lease.expiresAt - now} ms) while caller ${other.caller} held gen ${other.generation} for ${other.expiresAt - now} ms more (${other.behaviour}, answered ${now - other.receivedAt} ms ago, told ${other.toldExpiresAt - other.receivedAt} ms, renewed ${other.renewed})`;
+        const found = `slot ${slot} granted to caller ${caller} (gen ${lease.generation}, expires in ${lease.expiresAt - now} ms) while caller ${other.caller} held gen ${other.generation} for ${other.expiresAt - now} ms more (${other.behaviour}, answered ${now - other.receivedAt} ms ago, told ${other.toldExpiresAt - other.receivedAt} ms, renewed ${other.renewed}${other.renewedTo === undefined ? '' : ` to ${other.renewedTo - now} ms`}; session usable for ${lease.sessionExpiresAt - now} ms)`;
         this.violations.push(found);
       }
     }

@@ -2,11 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  GetSecretValueCommand,
+  type GetSecretValueCommandOutput,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { mockClient } from 'aws-sdk-client-mock';
 import { SecretsManagerCredentialsSource } from '../../functions/credentials/secrets-manager';
 import { Broker, type BrokerTimings } from '../../functions/pool/broker';
 import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
@@ -136,33 +135,41 @@ export const buildWorld = (options: {
     });
     faults.attach(client);
     const secrets = new SecretsManagerClient({ region: 'us-east-1' });
-    const mock = mockClient(secrets);
-    mock.on(GetSecretValueCommand).callsFake(async () => {
-      secretCounters.reads += 1;
-      if (secret.down) {
-        secretCounters.failedWhileDown += 1;
-        throw Object.assign(new Error('injected: service unavailable'), {
-          name: 'InternalServiceError',
-        });
-      }
-      if (random.chance(profile.secretThrottle)) {
-        secretCounters.throttled += 1;
-        throw Object.assign(new Error('injected: rate exceeded'), {
-          name: 'ThrottlingException',
-        });
-      }
-      return {
-        SecretString: JSON.stringify({
-          username: secret.username,
-          password: secret.password,
-          apiKey: secret.apiKey,
-          baseUrl: 'https://adapi.uat.sizmek.com/sas',
-        }),
-        VersionId: `v${secret.version}`,
-      };
-    });
+    // Answered by middleware before anything is sent, as a stub would be,
+    // but owned by this client alone: a sinon stub (aws-sdk-client-mock)
+    // stays in sinon's default sandbox, with every call it saw, for the
+    // life of the process, and hundreds of schedules then keep their worlds.
+    secrets.middlewareStack.add(
+      () => async () => {
+        secretCounters.reads += 1;
+        if (secret.down) {
+          secretCounters.failedWhileDown += 1;
+          throw Object.assign(new Error('injected: service unavailable'), {
+            name: 'InternalServiceError',
+          });
+        }
+        if (random.chance(profile.secretThrottle)) {
+          secretCounters.throttled += 1;
+          throw Object.assign(new Error('injected: rate exceeded'), {
+            name: 'ThrottlingException',
+          });
+        }
+        const output: GetSecretValueCommandOutput = {
+          $metadata: {},
+          SecretString: JSON.stringify({
+            username: secret.username,
+            password: secret.password,
+            apiKey: secret.apiKey,
+            baseUrl: 'https://adapi.uat.sizmek.com/sas',
+          }),
+          VersionId: `v${secret.version}`,
+        };
+        return { output: output as never, response: undefined };
+      },
+      { step: 'initialize', name: 'fake-secrets-manager' },
+    );
     closers.push(() => {
-      mock.restore();
+      secrets.destroy();
       client.destroy();
     });
     const store = new DynamoDbPoolStore(client, options.tableName);

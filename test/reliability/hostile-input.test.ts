@@ -190,6 +190,20 @@ const checkInBody = fc.oneof(
     .map((body) => JSON.stringify(body)),
 );
 
+/**
+ * A path segment as a client would send it: UTF-8, percent-encoded. Lone
+ * surrogates, which `encodeURIComponent` refuses and no request can carry,
+ * become U+FFFD, as they do on the wire.
+ */
+const percentEncoded = (text: string): string =>
+  [...Buffer.from(text, 'utf8')]
+    .map((byte) =>
+      /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
+
 /** Path segments for a pool: real ones, near misses, encoded garbage. */
 const poolSegment = fc.oneof(
   { weight: 4, arbitrary: fc.constant('default') },
@@ -204,7 +218,7 @@ const poolSegment = fc.oneof(
   ),
   fc
     .string({ unit: 'binary', minLength: 1, maxLength: 70 })
-    .map(encodeURIComponent),
+    .map(percentEncoded),
 );
 
 /** Lease ids: the held one, another pool's, guesses, expression bait. */
@@ -213,10 +227,10 @@ const leaseSegment = fc.oneof(
   fc.constant('{other-pool}'),
   fc.constant('{held-slot-guess}'),
   fc.stringMatching(/^[0-9a-f]{12}\.[0-9a-f]{32}$/),
-  nastyStrings.filter((text) => text.length > 0).map(encodeURIComponent),
+  nastyStrings.filter((text) => text.length > 0).map(percentEncoded),
   fc
     .string({ unit: 'binary', minLength: 1, maxLength: 80 })
-    .map(encodeURIComponent),
+    .map(percentEncoded),
 );
 
 const contentType = fc.oneof(
@@ -504,9 +518,7 @@ describe('Lease API: hostile input, property-based', () => {
               .array(fc.string({ unit: 'binary', maxLength: 12 }), {
                 maxLength: 6,
               })
-              .map(
-                (segments) => `/${segments.map(encodeURIComponent).join('/')}`,
-              ),
+              .map((segments) => `/${segments.map(percentEncoded).join('/')}`),
             fc.constantFrom(
               '/v1/pools',
               '/v1/pools/',

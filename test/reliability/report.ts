@@ -5,7 +5,7 @@ import {
   renameSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 /** Set by `npm run test:soak`: the full sets run, and the report is kept. */
 export const SOAK = process.env.BROKER_SOAK === '1';
@@ -72,5 +72,7 @@ export const recordFigures = (suite: string, figures: unknown): void => {
     suites: Object.fromEntries(parts.map((p) => [p.suite, p.figures])),
   };
   writeAtomically(SUMMARY_PATH, `${JSON.stringify(summary, null, 2)}\n`);
-  process.stdout.write(`reliability summary written to ${SUMMARY_PATH}\n`);
+  process.stdout.write(
+    `reliability summary written to ${relative(process.cwd(), SUMMARY_PATH)}\n`,
+  );
 };

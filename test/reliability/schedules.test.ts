@@ -5,7 +5,7 @@ import { recordFigures, SOAK } from './report';
 import type { ScheduleResult } from './schedule';
 
 /** Schedules per run: the CI subset, or the soak's full set. */
-const SCHEDULES = Number(process.env.BROKER_SCHEDULES ?? (SOAK ? 300 : 100));
+const SCHEDULES = Number(process.env.BROKER_SCHEDULES ?? (SOAK ? 500 : 100));
 const CALLERS = 50;
 /** Schedules run at once, each on its own pool: DynamoDB Local is the limit. */
 const LANES = Number(process.env.BROKER_LANES ?? 2);

@@ -146,6 +146,10 @@ export class CountingUpstream {
     const { random, clock } = this.#options;
     const c = this.counters;
     c.loginAttempts += 1;
+    // Counted on arrival, whatever the login then draws: a broker that sends
+    // a login while `cap` sessions live has broken its promise even if that
+    // login fails for another reason.
+    if (this.live() >= this.#options.cap) c.overCap += 1;
 
     if (random.chance(this.faults.fail)) {
       c.failed += 1;
@@ -201,8 +205,7 @@ export class CountingUpstream {
       return FAKE_CODES.badApiKey;
     }
     if (this.live() >= this.#options.cap) {
-      // The broker let one login too many through: the promise is broken.
-      c.overCap += 1;
+      // The broker let one login too many through (counted on arrival).
       return FAKE_CODES.sessionLimit;
     }
     if (this.live() + this.foreign >= this.#options.cap) {

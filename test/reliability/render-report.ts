@@ -27,7 +27,7 @@ export interface Summary {
       lostAnswersByStep: Counts;
       refusalsProvoked: Counts;
       upstreamLogins: number;
-      upstreamPeakOverCapMax: number;
+      upstreamLoginsOverCap: number;
       dynamodbRequests: number;
       violations: number;
       violationsFound: string[];
@@ -134,13 +134,11 @@ export const renderFigures = (summary: Summary): string => {
         'callers / check-outs',
         `${n(schedules.callers)} / ${n(schedules.checkOuts)}`,
       ],
+      ['fault events (by kind below)', n(sum(schedules.faultsInjected))],
+      ['upstream logins', n(schedules.upstreamLogins)],
       [
-        'faults injected',
-        `${n(sum(schedules.faultsInjected))} (by kind below)`,
-      ],
-      [
-        'upstream logins / most live past the cap',
-        `${n(schedules.upstreamLogins)} / ${schedules.upstreamPeakOverCapMax}`,
+        '**logins sent while the cap was live**',
+        `**${schedules.upstreamLoginsOverCap}**`,
       ],
       ['DynamoDB request attempts', n(schedules.dynamodbRequests)],
       [
@@ -157,8 +155,8 @@ export const renderFigures = (summary: Summary): string => {
         `${n(http.schedules)}, ${n(http.callers)} callers, ${n(http.requests)} requests`,
       ],
       [
-        'simulator peak live / refusals at its cap',
-        `${http.simulatorPeakLiveMax} / ${http.simulatorCapRefusals}`,
+        '**logins the simulator refused at its cap**',
+        `**${http.simulatorCapRefusals}** (peak live ${http.simulatorPeakLiveMax})`,
       ],
       ['**violations** (HTTP schedules)', `**${http.violations}**`],
     );
@@ -187,7 +185,7 @@ export const renderFigures = (summary: Summary): string => {
         `${n(security.leaseIdsSampled)} / ${n(security.leaseIdsDistinct)}, ${security.randomBitsPerLeaseId} random bits each`,
       ],
       [
-        'insecure base URLs tried / accepted',
+        'base URLs tried / insecure ones accepted',
         `${n(security.baseUrlsTried)} / ${security.insecureBaseUrlsAccepted}`,
       ],
     );

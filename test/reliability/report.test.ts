@@ -26,7 +26,7 @@ const schedulesOf = (
   lostAnswersByStep: { reserve: 1 },
   refusalsProvoked: {},
   upstreamLogins: 12,
-  upstreamPeakOverCapMax: 0,
+  upstreamLoginsOverCap: 0,
   dynamodbRequests: 400,
   violations: violationsFound.length,
   violationsFound,
@@ -51,7 +51,8 @@ describe('RELIABILITY.md', () => {
 
     // Assess
     expect(suites.schedules?.violations).toBe(0);
-    expect(suites.schedules?.upstreamPeakOverCapMax).toBe(0);
+    expect(suites.schedules?.upstreamLoginsOverCap).toBe(0);
+    expect(suites['http-schedules']?.simulatorCapRefusals).toBe(0);
     expect(suites['http-schedules']?.violations).toBe(0);
     expect(suites['hostile-input']?.fiveHundreds).toBe(0);
     expect(suites['hostile-input']?.poolChangedOn4xx).toBe(0);

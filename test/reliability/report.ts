@@ -14,12 +14,15 @@ const MODE = SOAK ? 'soak' : 'ci';
 const PARTS = join(__dirname, '.parts');
 
 /**
- * Where the merged figures go: the soak run's are committed and quoted in
- * RELIABILITY.md; a CI run's stay out of git.
+ * Where the merged figures go. Only `npm run test:soak` (which sets
+ * `BROKER_SOAK_REPORT`) writes the committed summary RELIABILITY.md quotes;
+ * a replay of one soak seed, or any CI run, writes beside the parts, out
+ * of git.
  */
-export const SUMMARY_PATH = SOAK
-  ? join(__dirname, 'last-run.json')
-  : join(PARTS, 'last-ci-run.json');
+export const SUMMARY_PATH =
+  SOAK && process.env.BROKER_SOAK_REPORT === '1'
+    ? join(__dirname, 'last-run.json')
+    : join(PARTS, `last-${MODE}-run.json`);
 
 // One jest run shares one DynamoDB Local, so its endpoint tells this run's
 // parts from those an earlier run left behind.

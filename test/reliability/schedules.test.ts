@@ -126,9 +126,9 @@ describe('Broker under seeded fault schedules (in-process upstream, DynamoDB Loc
       lostAnswersByStep,
       refusalsProvoked: refusals,
       upstreamLogins: results.reduce((sum, r) => sum + r.upstreamLogins, 0),
-      upstreamPeakOverCapMax: Math.max(
+      upstreamLoginsOverCap: results.reduce(
+        (sum, r) => sum + r.upstreamLoginsOverCap,
         0,
-        ...results.map((r) => r.upstreamPeakLive - r.cap),
       ),
       dynamodbRequests: results.reduce((sum, r) => sum + r.dynamodbRequests, 0),
       dynamodbRequestsByStep: requestsByStep,
@@ -177,18 +177,20 @@ describe('Broker under seeded fault schedules (in-process upstream, DynamoDB Loc
           );
         }
       }
+      const replay = (seed: number) =>
+        `replay: ${SOAK ? 'BROKER_SOAK=1 ' : ''}BROKER_SEED=${seed} npx jest test/reliability/schedules.test.ts`;
       const failures = finished
         .filter((result) => result.violations.length > 0)
         .map(
           (result) =>
-            `seed ${result.seed} (replay: BROKER_SEED=${result.seed} npx jest test/reliability/schedules.test.ts): ${result.violations.join('; ')}`,
+            `seed ${result.seed} (${replay(result.seed)}): ${result.violations.join('; ')}`,
         );
-      expect(crashed).toEqual([]);
+      // A login sent while `cap` sessions were live, an untyped outcome and
+      // every other broken promise are among each schedule's violations.
+      expect(
+        crashed.map((o) => `seed ${o.seed} (${replay(o.seed)}): ${o.crashed}`),
+      ).toEqual([]);
       expect(failures).toEqual([]);
-      for (const result of finished) {
-        expect(result.upstreamPeakLive).toBeLessThanOrEqual(result.cap);
-        expect(result.outcomes).not.toHaveProperty('untyped (check-out)');
-      }
     },
     SOAK ? 900_000 : 180_000,
   );

@@ -220,24 +220,33 @@ export class Broker {
       });
 
       if (step.kind === 'lease') {
-        const lease = this.#newLease(step.slotId, step.slot, request, now);
+        const lease = this.#newLease(step.slotId, request, now);
         const result = await this.#deps.store.leaseIdle(
           pool.name,
           step.slotId,
-          {
-            expectedGeneration: step.slot.generation,
-            lease,
-            secretVersion: credentials.versionId,
-            now,
-          },
+          { lease, secretVersion: credentials.versionId, now },
         );
         view = this.#remember(result.item) ?? (await this.#load(pool));
-        if (
-          (result.ok || holdsLease(view, step.slotId, lease.id)) &&
-          this.#stillRunning(lease)
-        ) {
-          await this.#giveBackIfOverQuota(pool, view, step.slotId, lease);
-          return this.#granted(pool, step.slot, lease, credentials, false);
+        // The write's own image says which generation it made; an image
+        // that does not hold this lease (a retried write that lost) grants
+        // nothing.
+        const generation = heldGeneration(view, step.slotId, lease.id);
+        if (generation !== undefined && this.#stillRunning(lease)) {
+          await this.#giveBackIfOverQuota(
+            pool,
+            view,
+            step.slotId,
+            lease,
+            generation,
+          );
+          return this.#granted(
+            pool,
+            step.slot,
+            lease,
+            generation,
+            credentials,
+            false,
+          );
         }
         continue;
       }
@@ -253,7 +262,14 @@ export class Broker {
         view = attempt.view;
         if (attempt.minted?.lease && this.#stillRunning(attempt.minted.lease)) {
           const { session, lease } = attempt.minted;
-          return this.#granted(pool, session, lease, credentials, true);
+          return this.#granted(
+            pool,
+            session,
+            lease,
+            session.generation,
+            credentials,
+            true,
+          );
         }
         if (attempt.minted) continue;
         if (attempt.error instanceof BreakerOpenError) throw attempt.error;
@@ -346,15 +362,9 @@ export class Broker {
     };
   }
 
-  #newLease(
-    slotId: string,
-    slot: SessionSlot,
-    request: CheckOutRequest,
-    now: number,
-  ): Lease {
+  #newLease(slotId: string, request: CheckOutRequest, now: number): Lease {
     return {
       id: newLeaseId(slotId),
-      generation: slot.generation + 1,
       principal: request.principal,
       ...(request.holder === undefined ? {} : { holder: request.holder }),
       grantedAt: now,
@@ -366,19 +376,20 @@ export class Broker {
     pool: PoolSettings,
     session: SessionSlot,
     lease: Lease,
+    generation: number,
     credentials: Credentials,
     minted: boolean,
   ): GrantedLease {
     this.#deps.logger.info('lease granted', {
       pool: pool.name,
       lease_id: lease.id,
-      generation: lease.generation,
+      generation,
       minted,
     });
     return {
       pool: pool.name,
       leaseId: lease.id,
-      generation: lease.generation,
+      generation,
       expiresAt: lease.expiresAt,
       sessionExpiresAt: session.usableUntil,
       baseUrl: credentials.baseUrl,
@@ -419,6 +430,7 @@ export class Broker {
     view: PoolItem,
     slotId: string,
     lease: Lease,
+    generation: number,
   ): Promise<void> {
     try {
       this.#assertQuota(view, this.#deps.clock.now());
@@ -428,7 +440,7 @@ export class Broker {
         slotId,
         {
           leaseId: lease.id,
-          generation: lease.generation,
+          generation,
           principal: lease.principal,
         },
         { kind: 'release' },
@@ -482,11 +494,14 @@ export class Broker {
   }
 }
 
-const holdsLease = (
+/** The slot's generation while it holds this lease, else undefined. */
+const heldGeneration = (
   item: PoolItem,
   slotId: string,
   leaseId: string,
-): boolean => {
+): number | undefined => {
   const slot = item.sessions[slotId];
-  return slot?.state === 'ready' && slot.lease?.id === leaseId;
+  return slot?.state === 'ready' && slot.lease?.id === leaseId
+    ? slot.generation
+    : undefined;
 };

@@ -66,14 +66,15 @@ export class DynamoDbPoolStore implements PoolStore {
 
   public leaseIdle: PoolStore['leaseIdle'] = (pool, slotId, input) =>
     // Two callers may pick the same idle session from the same stale view;
-    // the generation check lets exactly one of them have it. The expiry and
-    // lifetime checks use the caller's clock value, never a read.
+    // the running-lease check lets exactly one of them have it, and the
+    // generation moves on inside the write, so a copy that missed earlier
+    // grants and returns still gets an idle session at the first try. The
+    // expiry and lifetime checks use the caller's clock value, never a read.
     this.#update(pool, {
       update:
-        'SET #s.#slot.#lease = :lease, #s.#slot.#gen = :nextGen, #s.#slot.#lastLeased = :now',
+        'SET #s.#slot.#lease = :lease, #s.#slot.#gen = #s.#slot.#gen + :one, #s.#slot.#lastLeased = :now',
       condition: [
         '#s.#slot.#state = :ready',
-        '#s.#slot.#gen = :gen',
         '#s.#slot.#ver = :ver',
         '#s.#slot.#usable >= :leaseEnd',
         '(attribute_not_exists(#s.#slot.#lease) OR #s.#slot.#lease.#exp <= :now)',
@@ -90,8 +91,7 @@ export class DynamoDbPoolStore implements PoolStore {
       },
       values: {
         ':lease': input.lease,
-        ':nextGen': input.lease.generation,
-        ':gen': input.expectedGeneration,
+        ':one': 1,
         ':ready': 'ready',
         ':ver': input.secretVersion,
         ':leaseEnd': input.lease.expiresAt,
@@ -385,7 +385,7 @@ export class DynamoDbPoolStore implements PoolStore {
 const leaseMatchCondition = [
   '#s.#slot.#state = :ready',
   '#s.#slot.#lease.#leaseId = :leaseId',
-  '#s.#slot.#lease.#gen = :gen',
+  '#s.#slot.#gen = :gen',
   '#s.#slot.#lease.#principal = :principal',
 ];
 

@@ -86,7 +86,7 @@ export class LeaseOperations {
       current?.state === 'ready' &&
       current.lease?.id === leaseId &&
       current.lease.principal === request.principal &&
-      current.lease.generation === request.generation &&
+      current.generation === request.generation &&
       current.lease.expiresAt === expiresAt
     ) {
       // An SDK retry of a renew that was applied the first time.
@@ -198,7 +198,7 @@ export class LeaseOperations {
       return new LeaseLostError('it was returned or granted again');
     }
     if (lease.principal !== match.principal) return new NotLeaseHolderError();
-    if (lease.generation !== match.generation) {
+    if (slot.generation !== match.generation) {
       return new LeaseLostError('the generation does not match');
     }
     if (operation === 'renew' && lease.expiresAt <= now)

@@ -7,11 +7,13 @@
  * All times are epoch milliseconds from the broker's {@link Clock}.
  */
 
-/** A caller's right to use one session until `expiresAt`. */
+/**
+ * A caller's right to use one session until `expiresAt`. Its generation is
+ * the slot's: the grant's own write increments it, so a container's stale
+ * copy never has to guess it.
+ */
 export interface Lease {
   readonly id: string;
-  /** Counts grants on this slot; a check-in must name the one it holds. */
-  readonly generation: number;
   /** IAM principal that checked the lease out; only it may renew or return. */
   readonly principal: string;
   /** Free-text label from the caller, for status and logs only. */
@@ -46,7 +48,10 @@ export interface SessionSlot extends SlotBase {
   readonly mintedAt: number;
   /** Latest instant a lease on this session may last to. */
   readonly usableUntil: number;
-  /** Generation of the latest lease granted on this slot. */
+  /**
+   * Counts grants on this slot: the generation of its latest lease, which
+   * a renew or check-in must name. Incremented by the granting write.
+   */
   readonly generation: number;
   readonly lease?: Lease;
   /** When a lease was last granted on it: recent demand, for the sweep. */

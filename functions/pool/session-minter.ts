@@ -122,7 +122,6 @@ export class SessionMinter {
     const usableUntil = now + timings.sessionLifetimeMs - timings.clockSkewMs;
     const lease: Lease | undefined = request && {
       id: newLeaseId(slotId),
-      generation: 1,
       principal: request.principal,
       ...(request.holder === undefined ? {} : { holder: request.holder }),
       grantedAt: finishedAt,

@@ -50,12 +50,14 @@ export interface PoolStore {
   /** Writes an empty pool unless one exists; returns the stored pool. */
   create(item: PoolItem): Promise<PoolItem>;
 
-  /** Leases an idle session: idle, current version, enough lifetime left. */
+  /**
+   * Leases an idle session: no lease running, current version, enough
+   * lifetime left. Increments the slot's generation in the same write.
+   */
   leaseIdle(
     pool: string,
     slotId: string,
     input: {
-      readonly expectedGeneration: number;
       readonly lease: Lease;
       readonly secretVersion: string;
       readonly now: number;

@@ -53,28 +53,30 @@ describe('Check-out under contention', () => {
   });
 
   it('stops trying once its wait is over, however many races it keeps losing', async () => {
-    // Prepare: before each of this caller's lease writes, the rival leases
-    // the session and returns it, so the write finds a newer generation.
+    // Prepare: just before each of this caller's lease writes, the rival
+    // leases the session, so the write finds it taken; just after, the
+    // rival returns it, so the caller sees it idle again and races again.
     let attempts = 0;
     t.table.client.middlewareStack.add(
       (next) => async (args) => {
-        if (STORE_WRITES.leaseIdle(args.input as never)) {
-          attempts += 1;
-          if (attempts <= RACES) {
-            const taken = await rival.checkOut(POOL, {
-              principal: OTHER_PRINCIPAL,
-              leaseMs: 60_000,
-              waitMs: 0,
-            });
-            await rival.checkIn(POOL, taken.leaseId, {
-              principal: OTHER_PRINCIPAL,
-              generation: taken.generation,
-              outcome: 'ok',
-            });
-            t.clock.advance(RACE_MS);
-          }
+        if (!STORE_WRITES.leaseIdle(args.input as never)) return next(args);
+        attempts += 1;
+        if (attempts > RACES) return next(args);
+        const taken = await rival.checkOut(POOL, {
+          principal: OTHER_PRINCIPAL,
+          leaseMs: 60_000,
+          waitMs: 0,
+        });
+        try {
+          return await next(args);
+        } finally {
+          await rival.checkIn(POOL, taken.leaseId, {
+            principal: OTHER_PRINCIPAL,
+            generation: taken.generation,
+            outcome: 'ok',
+          });
+          t.clock.advance(RACE_MS);
         }
-        return next(args);
       },
       { step: 'finalizeRequest', priority: 'low', name: 'rival-wins' },
     );

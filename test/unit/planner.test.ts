@@ -20,7 +20,6 @@ const leased = (expiresAt: number): SessionSlot =>
   session({
     lease: {
       id: 'l',
-      generation: 1,
       principal: 'p',
       grantedAt: NOW,
       expiresAt,

@@ -1,13 +1,15 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  type DynamoDBClient,
+  DynamoDBClient,
   GetItemCommand,
   ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { PoolItem } from '../../functions/pool/model';
-import type { SeededRandom } from './seeded-random';
+import { localAwsClientConfig } from '../../local/aws-local';
+import { type TestTable, testDynamoDbEndpoint } from './dynamodb';
+import { type SeededRandom, seededRandom } from './seeded-random';
 
 /** Chances (0 to 1) per request attempt of each DynamoDB fault. */
 export interface DynamoDbFaultRates {
@@ -395,4 +397,25 @@ export const loseAnswerAfterWrite = (
     { step: 'finalizeRequest', priority: 'low', name: `lose-${write}-answer` },
   );
   return state;
+};
+
+/**
+ * The slot ledger, without faults, on a test table's own client: every
+ * write the broker makes through it is checked as DynamoDB applies it.
+ * Call `close` when done.
+ */
+export const watchTestTable = (
+  table: TestTable,
+  cap: number,
+): { faults: DynamoDbFaults; close(): void } => {
+  const peek = new DynamoDBClient(localAwsClientConfig(testDynamoDbEndpoint()));
+  const faults = new DynamoDbFaults({
+    random: seededRandom(1),
+    rates: NO_DYNAMODB_FAULTS,
+    tableName: table.tableName,
+    peek,
+    capOf: () => cap,
+  });
+  faults.attach(table.client);
+  return { faults, close: () => peek.destroy() };
 };

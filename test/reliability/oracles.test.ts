@@ -1,7 +1,6 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ManualClock } from '../../functions/shared/clock';
 import { LoginUnavailableError } from '../../functions/upstream/errors';
-import { localAwsClientConfig } from '../../local/aws-local';
 import {
   createTestBroker,
   PRINCIPAL,
@@ -12,8 +11,10 @@ import {
   CountingUpstream,
   NO_UPSTREAM_FAULTS,
 } from '../helpers/counting-upstream';
-import { testDynamoDbEndpoint } from '../helpers/dynamodb';
-import { DynamoDbFaults, NO_DYNAMODB_FAULTS } from '../helpers/dynamodb-faults';
+import {
+  type DynamoDbFaults,
+  watchTestTable,
+} from '../helpers/dynamodb-faults';
 import { seededRandom } from '../helpers/seeded-random';
 
 /*
@@ -73,24 +74,16 @@ describe('Class: CountingUpstream', () => {
 
 describe('Class: DynamoDbFaults (the slot ledger)', () => {
   let t: TestBroker;
-  let peek: DynamoDBClient;
   let faults: DynamoDbFaults;
+  let close: () => void;
 
   beforeEach(async () => {
     t = await createTestBroker({ cap: 2 });
-    peek = new DynamoDBClient(localAwsClientConfig(testDynamoDbEndpoint()));
-    faults = new DynamoDbFaults({
-      random: seededRandom(1),
-      rates: NO_DYNAMODB_FAULTS,
-      tableName: t.table.tableName,
-      peek,
-      capOf: () => 2,
-    });
-    faults.attach(t.table.client);
+    ({ faults, close } = watchTestTable(t.table, 2));
   });
 
   afterEach(async () => {
-    peek.destroy();
+    close();
     await t.table.drop();
   });
 

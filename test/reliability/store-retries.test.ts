@@ -20,12 +20,11 @@ import {
 } from '../helpers/broker';
 import { testDynamoDbEndpoint } from '../helpers/dynamodb';
 import {
-  DynamoDbFaults,
+  type DynamoDbFaults,
   loseAnswerAfterWrite,
-  NO_DYNAMODB_FAULTS,
   type StoreWrite,
+  watchTestTable,
 } from '../helpers/dynamodb-faults';
-import { seededRandom } from '../helpers/seeded-random';
 import { recordFigures } from './report';
 
 const HOUR = 3_600_000;
@@ -182,24 +181,16 @@ afterAll(() => recordFigures('store-retries', figures));
 
 describe('DynamoDB store: a write applied, then its answer lost', () => {
   let t: TestBroker;
-  let peek: DynamoDBClient;
   let faults: DynamoDbFaults;
+  let close: () => void;
 
   beforeEach(async () => {
     t = await createTestBroker({ cap: 2 });
-    peek = new DynamoDBClient(localAwsClientConfig(testDynamoDbEndpoint()));
-    faults = new DynamoDbFaults({
-      random: seededRandom(1),
-      rates: NO_DYNAMODB_FAULTS,
-      tableName: t.table.tableName,
-      peek,
-      capOf: () => 2,
-    });
-    faults.attach(t.table.client);
+    ({ faults, close } = watchTestTable(t.table, 2));
   });
 
   afterEach(async () => {
-    peek.destroy();
+    close();
     await t.table.drop();
   });
 

@@ -90,7 +90,7 @@ const serve = async (
     });
     return;
   }
-  const result = await handler(event, localContext());
+  const result = await handler(event, lambdaContext());
   response.writeHead(
     result.statusCode,
     result.headers as Record<string, string>,
@@ -118,54 +118,66 @@ const routeMatchers = ROUTES.map((route) => ({
   ),
 }));
 
-const toEvent = (
-  request: IncomingMessage,
-  body: string,
-): APIGatewayProxyEvent | undefined => {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const method = request.method ?? 'GET';
-  const route = routeMatchers.find(
-    (candidate) =>
-      candidate.method === method && candidate.pattern.test(url.pathname),
+/** The route API Gateway would pick for a request, if any. */
+export const routeOf = (method: string, path: string) =>
+  routeMatchers.find(
+    (candidate) => candidate.method === method && candidate.pattern.test(path),
   );
-  if (!route) return undefined;
 
+/** A request as it reaches API Gateway, after IAM auth. */
+export interface ProxyRequest {
+  readonly method: string;
+  /** The path as sent, percent-encoding included. */
+  readonly path: string;
+  readonly body?: string | null;
+  readonly headers?: Record<string, string>;
+  readonly query?: Record<string, string>;
+  /** The caller's IAM principal; undefined sends none (IAM auth missing). */
+  readonly principal?: string;
+  readonly isBase64Encoded?: boolean;
+  readonly sourceIp?: string;
+}
+
+/**
+ * The REST API (v1) proxy event API Gateway sends the lease API for a
+ * request. A path no route matches keeps its raw `resource`: API Gateway
+ * answers those itself (as {@link startLocalApi} does), but tests may hand
+ * one to the handler's own router.
+ */
+export const proxyEvent = (request: ProxyRequest): APIGatewayProxyEvent => {
+  const route = routeOf(request.method, request.path);
   const pathParameters: Record<string, string> = {};
   for (const [key, value] of Object.entries(
-    route.pattern.exec(url.pathname)?.groups ?? {},
+    route?.pattern.exec(request.path)?.groups ?? {},
   )) {
     pathParameters[key] = safeDecode(value);
   }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(request.headers)) {
-    if (typeof value === 'string') headers[key] = value;
-  }
-  const principal = headers[LOCAL_PRINCIPAL_HEADER] ?? DEFAULT_LOCAL_PRINCIPAL;
-  const query = Object.fromEntries(url.searchParams);
-
+  const headers = request.headers ?? {};
+  const query = request.query ?? {};
+  const principal = request.principal ?? null;
   return {
-    resource: route.path,
-    path: url.pathname,
-    httpMethod: method,
+    resource: route?.path ?? request.path,
+    path: request.path,
+    httpMethod: request.method,
     headers,
     multiValueHeaders: {},
     queryStringParameters: Object.keys(query).length > 0 ? query : null,
     multiValueQueryStringParameters: null,
-    pathParameters,
+    pathParameters: route ? pathParameters : null,
     stageVariables: null,
-    body: body.length > 0 ? body : null,
-    isBase64Encoded: false,
+    body: request.body ?? null,
+    isBase64Encoded: request.isBase64Encoded ?? false,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
       authorizer: null,
-      httpMethod: method,
-      path: `/local${url.pathname}`,
+      httpMethod: request.method,
+      path: `/local${request.path}`,
       protocol: 'HTTP/1.1',
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
-      resourcePath: route.path,
+      resourcePath: route?.path ?? request.path,
       stage: 'local',
       identity: {
         accessKey: null,
@@ -179,13 +191,37 @@ const toEvent = (
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: request.sourceIp ?? '127.0.0.1',
         user: principal,
         userAgent: headers['user-agent'] ?? null,
         userArn: principal,
       },
     },
   };
+};
+
+const toEvent = (
+  request: IncomingMessage,
+  body: string,
+): APIGatewayProxyEvent | undefined => {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = request.method ?? 'GET';
+  if (!routeOf(method, url.pathname)) return undefined;
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string') headers[key] = value;
+  }
+  return proxyEvent({
+    method,
+    path: url.pathname,
+    headers,
+    query: Object.fromEntries(url.searchParams),
+    body: body.length > 0 ? body : null,
+    principal: headers[LOCAL_PRINCIPAL_HEADER] ?? DEFAULT_LOCAL_PRINCIPAL,
+    ...(request.socket.remoteAddress
+      ? { sourceIp: request.socket.remoteAddress }
+      : {}),
+  });
 };
 
 const safeDecode = (value: string): string => {
@@ -196,7 +232,8 @@ const safeDecode = (value: string): string => {
   }
 };
 
-const localContext = (): Context => {
+/** A Lambda context with API Gateway's 29 seconds to run. */
+export const lambdaContext = (): Context => {
   const deadline = Date.now() + 29_000;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -11,13 +11,13 @@ import type { PoolItem } from '../../functions/pool/model';
 import { type Clock, systemClock } from '../../functions/shared/clock';
 import type { MetricsRecorder } from '../../functions/shared/metrics';
 import type { Login } from '../../functions/upstream/login-client';
-import { TEST_CREDENTIALS, TEST_TIMINGS } from '../helpers/broker';
-import { createTestTable, type TestTable } from '../helpers/dynamodb';
 import {
   lambdaContext,
   type ProxyRequest,
   proxyEvent,
-} from '../helpers/lambda-events';
+} from '../../local/api-gateway-adapter';
+import { TEST_CREDENTIALS, TEST_TIMINGS } from '../helpers/broker';
+import { createTestTable, type TestTable } from '../helpers/dynamodb';
 
 /** The limits the deployed API runs with (README defaults). */
 export const PRODUCTION_LIMITS = {

@@ -22,7 +22,7 @@ import {
   LoginUnavailableError,
 } from '../../functions/upstream/errors';
 import type { Login } from '../../functions/upstream/login-client';
-import type { ProxyRequest } from '../helpers/lambda-events';
+import type { ProxyRequest } from '../../local/api-gateway-adapter';
 import {
   type ApiAnswer,
   type ApiUnderTest,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ProxyRequest } from '../helpers/lambda-events';
+import type { ProxyRequest } from '../../local/api-gateway-adapter';
 import {
   type ApiAnswer,
   type ApiUnderTest,

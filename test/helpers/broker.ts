@@ -1,11 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StaticCredentialsSource } from '../../functions/credentials/source';
 import { Broker, type BrokerTimings } from '../../functions/pool/broker';
 import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
 import { ManualClock } from '../../functions/shared/clock';
 import type { MetricsRecorder } from '../../functions/shared/metrics';
 import type { Login } from '../../functions/upstream/login-client';
-import { createTestTable, type TestTable } from './dynamodb';
+import { localAwsClientConfig } from '../../local/aws-local';
+import {
+  createTestTable,
+  type TestTable,
+  testDynamoDbEndpoint,
+} from './dynamodb';
 
 export const TEST_CREDENTIALS = {
   username: 'broker-test',
@@ -72,3 +78,29 @@ export const createTestBroker = async (
 
 export const PRINCIPAL = 'arn:aws:iam::111111111111:role/consumer';
 export const OTHER_PRINCIPAL = 'arn:aws:iam::111111111111:role/intruder';
+
+/**
+ * Another broker container on the same table, clock, upstream and secret:
+ * its own DynamoDB client and its own copy of the pool, as a second Lambda
+ * container would have. Call `close` when done.
+ */
+export const anotherContainer = (
+  t: TestBroker,
+  cap: number,
+): { broker: Broker; client: DynamoDBClient; close(): void } => {
+  const client = new DynamoDBClient(
+    localAwsClientConfig(testDynamoDbEndpoint()),
+  );
+  const broker = new Broker({
+    store: new DynamoDbPoolStore(client, t.table.tableName),
+    clock: t.clock,
+    login: t.fake.login,
+    logger: new Logger({
+      serviceName: 'another-container',
+      logLevel: 'SILENT',
+    }),
+    pools: [{ name: 'default', cap, credentials: t.credentials }],
+    timings: TEST_TIMINGS,
+  });
+  return { broker, client, close: () => client.destroy() };
+};

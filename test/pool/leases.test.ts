@@ -1,6 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Broker } from '../../functions/pool/broker';
-import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
 import {
   LeaseExpiredError,
   LeaseLostError,
@@ -8,10 +5,10 @@ import {
   NotLeaseHolderError,
 } from '../../functions/pool/errors';
 import {
+  anotherContainer,
   createTestBroker,
   OTHER_PRINCIPAL,
   PRINCIPAL,
-  TEST_TIMINGS,
   type TestBroker,
 } from '../helpers/broker';
 
@@ -241,21 +238,15 @@ describe('Class: Broker', () => {
         leaseMs: 1_000,
       });
       t.clock.advance(2_000);
-      const elsewhere = new Broker({
-        store: new DynamoDbPoolStore(t.table.client, t.table.tableName),
-        clock: t.clock,
-        login: t.fake.login,
-        logger: new Logger({ serviceName: 'elsewhere', logLevel: 'SILENT' }),
-        pools: [{ name: 'default', cap: 1, credentials: t.credentials }],
-        timings: TEST_TIMINGS,
-      });
-      const later = await elsewhere.checkOut('default', checkOut);
-      await elsewhere.checkIn('default', later.leaseId, {
+      const elsewhere = anotherContainer(t, 1);
+      const later = await elsewhere.broker.checkOut('default', checkOut);
+      await elsewhere.broker.checkIn('default', later.leaseId, {
         principal: PRINCIPAL,
         generation: later.generation,
         outcome: 'rejected',
         upstreamCode: 200003,
       });
+      elsewhere.close();
 
       // Act: the first holder reports the same upstream code, late.
       const attempt = t.broker.checkIn('default', stale.leaseId, {

@@ -1,39 +1,24 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Broker } from '../../functions/pool/broker';
-import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
+import type { Broker } from '../../functions/pool/broker';
 import { LeaseLostError } from '../../functions/pool/errors';
-import { localAwsClientConfig } from '../../local/aws-local';
 import {
+  anotherContainer,
   createTestBroker,
   PRINCIPAL,
-  TEST_TIMINGS,
   type TestBroker,
 } from '../helpers/broker';
-import { testDynamoDbEndpoint } from '../helpers/dynamodb';
 
 const checkOut = { principal: PRINCIPAL, leaseMs: 60_000, waitMs: 0 };
 const ok = { principal: PRINCIPAL, outcome: 'ok' } as const;
 
 describe('Class: Broker, on a container whose copy of the pool is stale', () => {
   let t: TestBroker;
-  let otherClient: DynamoDBClient;
   let other: Broker;
+  let closeOther: () => void;
   let requests: string[];
 
   beforeEach(async () => {
     t = await createTestBroker({ cap: 1 });
-    otherClient = new DynamoDBClient(
-      localAwsClientConfig(testDynamoDbEndpoint()),
-    );
-    other = new Broker({
-      store: new DynamoDbPoolStore(otherClient, t.table.tableName),
-      clock: t.clock,
-      login: t.fake.login,
-      logger: new Logger({ serviceName: 'other', logLevel: 'SILENT' }),
-      pools: [{ name: 'default', cap: 1, credentials: t.credentials }],
-      timings: TEST_TIMINGS,
-    });
+    ({ broker: other, close: closeOther } = anotherContainer(t, 1));
     requests = [];
     t.table.client.middlewareStack.add(
       (next, context) => async (args) => {
@@ -45,7 +30,7 @@ describe('Class: Broker, on a container whose copy of the pool is stale', () => 
   });
 
   afterEach(async () => {
-    otherClient.destroy();
+    closeOther();
     await t.table.drop();
   });
 

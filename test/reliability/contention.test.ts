@@ -1,16 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Broker } from '../../functions/pool/broker';
-import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
-import { localAwsClientConfig } from '../../local/aws-local';
+import type { Broker } from '../../functions/pool/broker';
 import {
+  anotherContainer,
   createTestBroker,
   OTHER_PRINCIPAL,
   PRINCIPAL,
-  TEST_TIMINGS,
   type TestBroker,
 } from '../helpers/broker';
-import { testDynamoDbEndpoint } from '../helpers/dynamodb';
 import { STORE_WRITES } from '../helpers/dynamodb-faults';
 
 const POOL = 'default';
@@ -20,20 +15,12 @@ const RACES = 30;
 
 describe('Check-out under contention', () => {
   let t: TestBroker;
-  let other: DynamoDBClient;
   let rival: Broker;
+  let closeRival: () => void;
 
   beforeEach(async () => {
     t = await createTestBroker({ cap: 1 });
-    other = new DynamoDBClient(localAwsClientConfig(testDynamoDbEndpoint()));
-    rival = new Broker({
-      store: new DynamoDbPoolStore(other, t.table.tableName),
-      clock: t.clock,
-      login: t.fake.login,
-      logger: new Logger({ serviceName: 'rival', logLevel: 'SILENT' }),
-      pools: [{ name: POOL, cap: 1, credentials: t.credentials }],
-      timings: TEST_TIMINGS,
-    });
+    ({ broker: rival, close: closeRival } = anotherContainer(t, 1));
     // One idle session that a busy rival takes and returns again and again.
     const first = await t.broker.checkOut(POOL, {
       principal: PRINCIPAL,
@@ -48,7 +35,7 @@ describe('Check-out under contention', () => {
   });
 
   afterEach(async () => {
-    other.destroy();
+    closeRival();
     await t.table.drop();
   });
 

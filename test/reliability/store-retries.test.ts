@@ -1,24 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import {
-  DynamoDBClient,
-  ProvisionedThroughputExceededException,
-} from '@aws-sdk/client-dynamodb';
-import { Broker } from '../../functions/pool/broker';
-import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import type { Broker } from '../../functions/pool/broker';
 import { sweepPool } from '../../functions/pool/maintenance';
 import {
   LoginOutcomeUnknownError,
   LoginUnavailableError,
 } from '../../functions/upstream/errors';
-import { localAwsClientConfig } from '../../local/aws-local';
 import {
+  anotherContainer,
   createTestBroker,
   OTHER_PRINCIPAL,
   PRINCIPAL,
-  TEST_TIMINGS,
   type TestBroker,
 } from '../helpers/broker';
-import { testDynamoDbEndpoint } from '../helpers/dynamodb';
 import {
   type DynamoDbFaults,
   loseAnswerAfterWrite,
@@ -240,17 +234,7 @@ describe('DynamoDB store: a write applied, then its answer lost', () => {
     // Prepare: another container, and a login whose finishing write is
     // applied while its answer is lost long enough for the new lease to
     // run out and the session to be granted to another principal.
-    const other = new DynamoDBClient(
-      localAwsClientConfig(testDynamoDbEndpoint()),
-    );
-    const second = new Broker({
-      store: new DynamoDbPoolStore(other, t.table.tableName),
-      clock: t.clock,
-      login: t.fake.login,
-      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-      pools: [{ name: POOL, cap: 1, credentials: t.credentials }],
-      timings: TEST_TIMINGS,
-    });
+    const { broker: second, close: closeSecond } = anotherContainer(t, 1);
     let regranted: Awaited<ReturnType<Broker['checkOut']>> | undefined;
     loseAnswerAfterWrite(t.table.client, 'finishLogin', {
       meanwhile: async () => {
@@ -277,7 +261,7 @@ describe('DynamoDB store: a write applied, then its answer lost', () => {
         }),
       );
     } finally {
-      other.destroy();
+      closeSecond();
     }
   });
 });

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StaticCredentialsSource } from '../../functions/credentials/source';
 import { Broker, type BrokerTimings } from '../../functions/pool/broker';
 import { DynamoDbPoolStore } from '../../functions/pool/dynamodb-pool-store';
+import type { SweepDependencies } from '../../functions/pool/maintenance';
 import { ManualClock } from '../../functions/shared/clock';
 import type { MetricsRecorder } from '../../functions/shared/metrics';
 import type { Login } from '../../functions/upstream/login-client';
@@ -104,3 +105,12 @@ export const anotherContainer = (
   });
   return { broker, client, close: () => client.destroy() };
 };
+
+/** What `sweepPool` needs to sweep a test broker's pool. */
+export const sweepDependencies = (t: TestBroker): SweepDependencies => ({
+  store: t.store,
+  clock: t.clock,
+  logger: new Logger({ serviceName: 'test-sweep', logLevel: 'SILENT' }),
+  broker: t.broker,
+  secretVersion: async () => (await t.credentials.get()).versionId,
+});

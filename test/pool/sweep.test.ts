@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { QuotaExhaustedError } from '../../functions/pool/errors';
 import {
   type SweepSettings,
@@ -11,6 +10,7 @@ import {
 import {
   createTestBroker,
   PRINCIPAL,
+  sweepDependencies,
   type TestBroker,
 } from '../helpers/broker';
 
@@ -27,17 +27,7 @@ const settings: SweepSettings = {
 describe('Function: sweepPool', () => {
   let t: TestBroker;
   const sweep = (overrides: Partial<SweepSettings> = {}) =>
-    sweepPool(
-      {
-        store: t.store,
-        clock: t.clock,
-        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-        broker: t.broker,
-        secretVersion: async () => (await t.credentials.get()).versionId,
-      },
-      { ...settings, ...overrides },
-      'default',
-    );
+    sweepPool(sweepDependencies(t), { ...settings, ...overrides }, 'default');
   const checkIn = (lease: { leaseId: string; generation: number }) =>
     t.broker.checkIn('default', lease.leaseId, {
       principal: PRINCIPAL,

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type SweepSettings,
@@ -8,6 +7,7 @@ import { localAwsClientConfig } from '../../local/aws-local';
 import {
   createTestBroker,
   PRINCIPAL,
+  sweepDependencies,
   TEST_TIMINGS,
   type TestBroker,
 } from '../helpers/broker';
@@ -38,18 +38,7 @@ describe('Process death: a container that dies mid-step', () => {
   let peek: DynamoDBClient;
   let faults: DynamoDbFaults;
   let upstream: CountingUpstream;
-  const sweep = () =>
-    sweepPool(
-      {
-        store: t.store,
-        clock: t.clock,
-        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-        broker: t.broker,
-        secretVersion: async () => 'v1',
-      },
-      SETTINGS,
-      POOL,
-    );
+  const sweep = () => sweepPool(sweepDependencies(t), SETTINGS, POOL);
 
   beforeEach(async () => {
     t = await createTestBroker({ cap: 1 });

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { Broker } from '../../functions/pool/broker';
 import { sweepPool } from '../../functions/pool/maintenance';
@@ -11,6 +10,7 @@ import {
   createTestBroker,
   OTHER_PRINCIPAL,
   PRINCIPAL,
+  sweepDependencies,
   type TestBroker,
 } from '../helpers/broker';
 import {
@@ -151,13 +151,7 @@ const cases: Case[] = [
     },
     act: (t) =>
       sweepPool(
-        {
-          store: t.store,
-          clock: t.clock,
-          logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-          broker: t.broker,
-          secretVersion: async () => 'v1',
-        },
+        sweepDependencies(t),
         {
           refreshAheadMs: 0,
           demandWindowMs: 1,

@@ -94,8 +94,7 @@ interface Holding {
   readonly receivedAt: number;
   readonly toldExpiresAt: number;
   renewed: number;
-  /** The expiry the last renew answered, for a violation's message. */
-  renewedTo?: number;
+  /** As told at the grant, then as the last renew answered. */
   expiresAt: number;
   released: boolean;
 }
@@ -399,7 +398,6 @@ class ScheduleRun {
       }
       // A renew sets the expiry afresh: it may shorten the lease too.
       holding.expiresAt = renewed.expiresAt;
-      holding.renewedTo = renewed.expiresAt;
       holding.renewed += 1;
     } catch (error) {
       this.#typed(error, 'renew');
@@ -473,7 +471,7 @@ class ScheduleRun {
     const holdings = this.#holdings.get(slot) ?? [];
     for (const other of holdings) {
       if (!other.released && other.expiresAt > now) {
-        const found = `slot ${slot} granted to caller ${caller} (gen ${lease.generation}, expires in ${lease.expiresAt - now} ms) while caller ${other.caller} held gen ${other.generation} for ${other.expiresAt - now} ms more (${other.behaviour}, answered ${now - other.receivedAt} ms ago, told ${other.toldExpiresAt - other.receivedAt} ms, renewed ${other.renewed}${other.renewedTo === undefined ? '' : ` to ${other.renewedTo - now} ms`}; session usable for ${lease.sessionExpiresAt - now} ms)`;
+        const found = `slot ${slot} granted to caller ${caller} (gen ${lease.generation}, expires in ${lease.expiresAt - now} ms) while caller ${other.caller} held gen ${other.generation} for ${other.expiresAt - now} ms more (${other.behaviour}, answered ${now - other.receivedAt} ms ago, told ${other.toldExpiresAt - other.receivedAt} ms, renewed ${other.renewed}; session usable for ${lease.sessionExpiresAt - now} ms)`;
         this.violations.push(found);
       }
     }

@@ -5,6 +5,7 @@ import {
   type ApiUnderTest,
   createApiUnderTest,
 } from './api-under-test';
+import type { SuiteFigures } from './render-report';
 import { recordFigures, SOAK } from './report';
 
 /** Runs per route: a quick sample in CI, thousands in the soak. */
@@ -34,7 +35,7 @@ const STABLE_CODES = new Set([
   'QUOTA_EXHAUSTED',
 ]);
 
-const figures = {
+const figures: SuiteFigures['hostile-input'] = {
   seed: SEED,
   runsPerProperty: RUNS,
   inputsTried: 0,

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { seededRandom } from '../helpers/seeded-random';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import type { SuiteFigures } from './render-report';
 import { recordFigures, SOAK } from './report';
 
 /** Fewer than in-process: each one is a whole stack over real HTTP. */
@@ -26,7 +27,7 @@ const seeds = process.env.BROKER_HTTP_SEED
   ? [Number(process.env.BROKER_HTTP_SEED)]
   : Array.from({ length: SCHEDULES }, (_, i) => 1_001 + i);
 
-const figures = {
+const figures: SuiteFigures['http-schedules'] = {
   schedules: 0,
   callers: 0,
   requests: 0,

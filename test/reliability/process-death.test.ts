@@ -1,9 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type SweepSettings,
   sweepPool,
 } from '../../functions/pool/maintenance';
-import { localAwsClientConfig } from '../../local/aws-local';
 import {
   createTestBroker,
   PRINCIPAL,
@@ -12,9 +10,12 @@ import {
   type TestBroker,
 } from '../helpers/broker';
 import { CountingUpstream } from '../helpers/counting-upstream';
-import { testDynamoDbEndpoint } from '../helpers/dynamodb';
-import { DynamoDbFaults, NO_DYNAMODB_FAULTS } from '../helpers/dynamodb-faults';
+import {
+  type DynamoDbFaults,
+  watchTestTable,
+} from '../helpers/dynamodb-faults';
 import { seededRandom } from '../helpers/seeded-random';
+import type { SuiteFigures } from './render-report';
 import { recordFigures } from './report';
 
 const POOL = 'default';
@@ -31,26 +32,22 @@ const FREE_AFTER_MS =
   TEST_TIMINGS.loginTimeoutMs +
   TEST_TIMINGS.sessionLifetimeMs +
   TEST_TIMINGS.clockSkewMs;
-const figures = { crashedLogins: 0, deadSweeps: 0, slotsFreed: 0 };
+const figures: SuiteFigures['process-death'] = {
+  crashedLogins: 0,
+  deadSweeps: 0,
+  slotsFreed: 0,
+};
 
 describe('Process death: a container that dies mid-step', () => {
   let t: TestBroker;
-  let peek: DynamoDBClient;
+  let close: () => void;
   let faults: DynamoDbFaults;
   let upstream: CountingUpstream;
   const sweep = () => sweepPool(sweepDependencies(t), SETTINGS, POOL);
 
   beforeEach(async () => {
     t = await createTestBroker({ cap: 1 });
-    peek = new DynamoDBClient(localAwsClientConfig(testDynamoDbEndpoint()));
-    faults = new DynamoDbFaults({
-      random: seededRandom(7),
-      rates: NO_DYNAMODB_FAULTS,
-      tableName: t.table.tableName,
-      peek,
-      capOf: () => 1,
-    });
-    faults.attach(t.table.client);
+    ({ faults, close } = watchTestTable(t.table, 1));
     const credentials = await t.credentials.get();
     upstream = new CountingUpstream({
       clock: t.clock,
@@ -64,7 +61,7 @@ describe('Process death: a container that dies mid-step', () => {
 
   afterEach(async () => {
     figures.slotsFreed += faults.frees;
-    peek.destroy();
+    close();
     await t.table.drop();
   });
 

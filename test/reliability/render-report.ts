@@ -9,7 +9,10 @@ import { join, relative } from 'node:path';
 
 type Counts = Record<string, number>;
 
-/** The figures each suite records; every field is optional on purpose. */
+/**
+ * The figures each suite records (`recordFigures` takes exactly these); a
+ * suite that did not run is absent.
+ */
 export interface Summary {
   readonly command: string;
   readonly generatedAt: string;
@@ -31,6 +34,8 @@ export interface Summary {
       dynamodbRequests: number;
       violations: number;
       violationsFound: string[];
+      dynamodbRequestsByStep: Counts;
+      slowestSchedules: Record<string, string>;
       longestCheckOutPastItsWaitMs: number;
     };
     readonly 'http-schedules'?: {
@@ -49,6 +54,7 @@ export interface Summary {
       seed: number;
       runsPerProperty: number;
       inputsTried: number;
+      byRoute: Counts;
       answers: Counts;
       fiveHundreds: number;
       unstableCodes: number;
@@ -92,6 +98,9 @@ export interface Summary {
     };
   };
 }
+
+/** One suite's figures, by suite name. */
+export type SuiteFigures = Required<Summary['suites']>;
 
 export const START = '<!-- figures:start (npm run reliability:report) -->';
 export const END = '<!-- figures:end -->';

@@ -28,8 +28,10 @@ const schedulesOf = (
   upstreamLogins: 12,
   upstreamLoginsOverCap: 0,
   dynamodbRequests: 400,
+  dynamodbRequestsByStep: { reserve: 12 },
   violations: violationsFound.length,
   violationsFound,
+  slowestSchedules: { 'seed 1': '900 ms, 200 requests' },
   longestCheckOutPastItsWaitMs: 80,
 });
 

@@ -6,6 +6,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { SuiteFigures } from './render-report';
 
 /** Set by `npm run test:soak`: the full sets run, and the report is kept. */
 export const SOAK = process.env.BROKER_SOAK === '1';
@@ -50,7 +51,10 @@ const writeAtomically = (path: string, text: string): void => {
  * afterAll(() => recordFigures('hostile-input', { inputsTried, fiveHundreds }));
  * ```
  */
-export const recordFigures = (suite: string, figures: unknown): void => {
+export const recordFigures = <K extends keyof SuiteFigures>(
+  suite: K,
+  figures: SuiteFigures[K],
+): void => {
   mkdirSync(PARTS, { recursive: true });
   const part: Part = {
     run: RUN,

@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { SecretsManagerCredentialsSource } from '../../functions/credentials/secrets-manager';
 import { ManualClock } from '../../functions/shared/clock';
 import { type ApiUnderTest, createApiUnderTest } from './api-under-test';
+import type { SuiteFigures } from './render-report';
 import { recordFigures } from './report';
 
 const PRINCIPAL = 'arn:aws:iam::111111111111:role/consumer';
@@ -17,7 +18,7 @@ const SECRET = JSON.stringify({
 });
 const MAX_AGE_MS = 1_000;
 const STALE_IF_ERROR_MS = 60_000;
-const figures = {
+const figures: SuiteFigures['secrets-faults'] = {
   readsFailed: 0,
   checkOutsServedFromCache: 0,
   refusedWithoutCache: 0,

@@ -9,6 +9,7 @@ import { SecretsManagerCredentialsSource } from '../../functions/credentials/sec
 import { newLeaseId, slotOfLease } from '../../functions/pool/ids';
 import { systemClock } from '../../functions/shared/clock';
 import { type ApiUnderTest, createApiUnderTest } from './api-under-test';
+import type { SuiteFigures } from './render-report';
 import { recordFigures, SOAK } from './report';
 
 const PRINCIPAL = 'arn:aws:iam::111111111111:role/consumer';
@@ -18,7 +19,7 @@ const RUNS = SOAK ? 1_000 : 100;
 const TIMEOUT_MS = SOAK ? 600_000 : 60_000;
 const SEED = Number(process.env.BROKER_FC_SEED ?? 20_261_203);
 
-const figures = {
+const figures: SuiteFigures['security'] = {
   intruderAttempts: 0,
   intruderSuccesses: 0,
   guessedIdsTried: 0,

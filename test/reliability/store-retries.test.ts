@@ -19,12 +19,17 @@ import {
   type StoreWrite,
   watchTestTable,
 } from '../helpers/dynamodb-faults';
+import type { SuiteFigures } from './render-report';
 import { recordFigures } from './report';
 
 const HOUR = 3_600_000;
 const POOL = 'default';
 const checkOutRequest = { principal: PRINCIPAL, leaseMs: 60_000, waitMs: 0 };
-const figures = { answersLost: 0, cases: 0, throttledAttempts: 0 };
+const figures: SuiteFigures['store-retries'] = {
+  answersLost: 0,
+  cases: 0,
+  throttledAttempts: 0,
+};
 
 interface Case {
   readonly write: StoreWrite;

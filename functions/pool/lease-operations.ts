@@ -83,13 +83,15 @@ export class LeaseOperations {
 
     const current = result.item?.sessions[slotId];
     if (
+      result.retried &&
       current?.state === 'ready' &&
       current.lease?.id === leaseId &&
       current.lease.principal === request.principal &&
       current.generation === request.generation &&
       current.lease.expiresAt === expiresAt
     ) {
-      // An SDK retry of a renew that was applied the first time.
+      // An SDK retry of a renew that was applied the first time: as with a
+      // drop, a failed write is read as done only if it was sent twice.
       return { leaseId, generation: request.generation, expiresAt };
     }
     throw this.#failure(result, slotId, match, 'renew', now);

@@ -66,6 +66,38 @@ describe('Class: Broker', () => {
       expect(lease.sessionExpiresAt).toBe(short.clock.now() + 9 * 60_000);
     });
 
+    it('throws LeaseExpiredError for a lease that ran to the end of its session', async () => {
+      // Prepare: the login takes 10 of the session's 19 usable minutes, so
+      // the minted 15-minute lease is cut to the session's end; then that
+      // end passes.
+      const short = await createTestBroker({
+        cap: 1,
+        timings: { sessionLifetimeMs: 20 * 60_000, leaseMaxMs: 15 * 60_000 },
+      });
+      short.fake.next = async () => {
+        short.clock.advance(10 * 60_000);
+        return 'token-slow';
+      };
+      const lease = await short.broker.checkOut('default', {
+        ...checkOut,
+        leaseMs: 15 * 60_000,
+      });
+      short.clock.advance(10 * 60_000);
+
+      // Act: a renew that would again be cut to that same, past, end.
+      const renew = short.broker
+        .renew('default', lease.leaseId, {
+          principal: PRINCIPAL,
+          generation: lease.generation,
+          leaseMs: 15 * 60_000,
+        })
+        .finally(() => short.table.drop());
+
+      // Assess
+      expect(lease.expiresAt).toBe(lease.sessionExpiresAt);
+      await expect(renew).rejects.toBeInstanceOf(LeaseExpiredError);
+    });
+
     it('throws LeaseExpiredError once the lease ran out', async () => {
       // Prepare
       const lease = await t.broker.checkOut('default', checkOut);
